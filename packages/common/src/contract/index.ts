@@ -1,0 +1,5 @@
+export * from './primitives.js';
+export * from './rest.js';
+export * from './socket.js';
+export * from './commands.js';
+export * from './jobs.js';

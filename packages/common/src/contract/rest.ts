@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import {
+  isoTimeSchema,
+  passwordSchema,
+  roomDescriptionSchema,
+  roomNameSchema,
+  seqSchema,
+  usernameSchema,
+  uuidSchema,
+} from './primitives.js';
+
+export const userSchema = z.object({
+  id: uuidSchema,
+  username: z.string(),
+  createdAt: isoTimeSchema,
+});
+export type User = z.infer<typeof userSchema>;
+
+/** A user as others see them in events and member lists. */
+export const userRefSchema = z.object({ id: uuidSchema, username: z.string() });
+export type UserRef = z.infer<typeof userRefSchema>;
+
+export const credentialsBodySchema = z.strictObject({
+  username: usernameSchema,
+  password: passwordSchema,
+});
+export type CredentialsBody = z.infer<typeof credentialsBodySchema>;
+
+/** Login accepts any string up to the limits, so a bad name is a 401, not a hint. */
+export const loginBodySchema = z.strictObject({
+  username: z.string({ message: 'must be a string' }).min(1, { message: 'must not be empty' }).max(50, { message: 'must be at most 50 characters' }),
+  password: z.string({ message: 'must be a string' }).min(1, { message: 'must not be empty' }).max(128, { message: 'must be at most 128 characters' }),
+});
+export type LoginBody = z.infer<typeof loginBodySchema>;
+
+export const authResponseSchema = z.object({ token: z.string(), user: userSchema });
+export type AuthResponse = z.infer<typeof authResponseSchema>;
+
+export const roleSchema = z.enum(['owner', 'member']);
+export type Role = z.infer<typeof roleSchema>;
+
+export const roomSchema = z.object({
+  id: uuidSchema,
+  name: z.string(),
+  description: z.string(),
+  ownerId: uuidSchema,
+  memberCount: z.number().int(),
+  createdAt: isoTimeSchema,
+});
+export type Room = z.infer<typeof roomSchema>;
+
+export const roomMemberSchema = z.object({
+  id: uuidSchema,
+  username: z.string(),
+  role: roleSchema,
+  online: z.boolean(),
+});
+export type RoomMember = z.infer<typeof roomMemberSchema>;
+
+export const roomDetailsSchema = roomSchema.extend({ members: z.array(roomMemberSchema) });
+export type RoomDetails = z.infer<typeof roomDetailsSchema>;
+
+export const createRoomBodySchema = z.strictObject({
+  name: roomNameSchema,
+  description: roomDescriptionSchema.optional(),
+});
+export type CreateRoomBody = z.infer<typeof createRoomBodySchema>;
+
+export const roomListSchema = z.object({ rooms: z.array(roomSchema) });
+export type RoomList = z.infer<typeof roomListSchema>;
+
+export const roomIdParamSchema = z.object({ roomId: uuidSchema });
+
+export const messageTypeSchema = z.enum(['message', 'system', 'bot']);
+export type MessageType = z.infer<typeof messageTypeSchema>;
+
+export const botNameSchema = z.enum(['stock-bot', 'ai']);
+export type BotName = z.infer<typeof botNameSchema>;
+
+export const senderSchema = z.union([
+  userRefSchema,
+  z.object({ id: z.null(), username: botNameSchema }),
+  z.null(),
+]);
+export type Sender = z.infer<typeof senderSchema>;
+
+export const messageSchema = z.object({
+  id: uuidSchema,
+  roomId: uuidSchema,
+  seq: z.number().int().min(1),
+  type: messageTypeSchema,
+  content: z.string(),
+  sender: senderSchema,
+  clientId: z.string().nullable(),
+  timestamp: isoTimeSchema,
+});
+export type Message = z.infer<typeof messageSchema>;
+
+export const HISTORY_DEFAULT_LIMIT = 50;
+export const HISTORY_MAX_LIMIT = 100;
+
+const seqParam = z.coerce.number({ message: 'must be a number' }).pipe(seqSchema);
+
+export const historyQuerySchema = z
+  .strictObject({
+    limit: z.coerce
+      .number({ message: 'must be a number' })
+      .int({ message: 'must be an integer' })
+      .min(1, { message: 'must be at least 1' })
+      .max(HISTORY_MAX_LIMIT, { message: `must be at most ${HISTORY_MAX_LIMIT}` })
+      .default(HISTORY_DEFAULT_LIMIT),
+    before: seqParam.optional(),
+    after: seqParam.optional(),
+  })
+  .refine((q) => q.before === undefined || q.after === undefined, {
+    message: 'give either before or after, not both',
+    path: ['before'],
+  });
+export type HistoryQuery = z.infer<typeof historyQuerySchema>;
+
+export const historyResponseSchema = z.object({ messages: z.array(messageSchema) });
+export type HistoryResponse = z.infer<typeof historyResponseSchema>;
+
+export const okResponseSchema = z.object({ ok: z.literal(true) });

@@ -1,0 +1,4 @@
+export * from './message.mapper.js';
+export * from './message.store.js';
+export * from './message.history.js';
+export * from './request-id.js';

@@ -1,0 +1,15 @@
+/** Every Redis key and channel the services share, named in one place. */
+export const redisKeys = {
+  /** A logged-out token id; the key lives until the token would have expired. */
+  revokedToken: (tokenId: string) => `auth:revoked:${tokenId}`,
+  /** Hash field `${userId}` → count of that user's joined sockets in the room, across replicas. */
+  presenceRoom: (roomId: string) => `presence:room:${roomId}`,
+  /** Per-replica set of `${roomId}|${userId}|${socketId}` it holds. */
+  presenceReplica: (replicaId: string) => `presence:replica:${replicaId}`,
+  /** A replica's heartbeat; expires when the replica dies. */
+  replicaHeartbeat: (replicaId: string) => `presence:alive:${replicaId}`,
+  /** Set of every replica id that holds presence. */
+  replicas: 'presence:replicas',
+  /** Prefix of the Socket.IO Redis adapter's channels. */
+  adapterPrefix: 'socket.io',
+} as const;

@@ -1,0 +1,143 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { freePort, isListening, waitFor } from './ports.js';
+import { startProcess, type ManagedProcess } from './process.js';
+
+const run = promisify(execFile);
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const nginxTemplatePath = join(repoRoot, 'deploy/nginx/nginx.conf.template');
+
+export interface GatewayTarget {
+  /** The replica id the gateway puts in front of its session ids. */
+  replicaId: string;
+  /** host:port */
+  address: string;
+}
+
+export interface NginxRenderOptions {
+  listen: string;
+  apiAddress: string;
+  gateways: GatewayTarget[];
+  webRoot: string;
+  tempDir: string;
+  pidFile: string;
+  errorLog: string;
+  accessLog?: string;
+  workerProcesses?: number | 'auto';
+  mimeTypes?: string;
+}
+
+const upstreamName = (replicaId: string): string => `gateway_${replicaId.replace(/[^A-Za-z0-9_]/g, '_')}`;
+const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Fills deploy/nginx/nginx.conf.template. */
+export function renderNginxConfig(template: string, o: NginxRenderOptions): string {
+  if (o.gateways.length === 0) throw new Error('nginx needs at least one gateway');
+  const values: Record<string, string> = {
+    WORKER_PROCESSES: String(o.workerProcesses ?? 1),
+    PID_FILE: o.pidFile,
+    ERROR_LOG: o.errorLog,
+    ACCESS_LOG: o.accessLog ?? 'off',
+    MIME_TYPES: o.mimeTypes ?? (existsSync('/etc/nginx/mime.types') ? '/etc/nginx/mime.types' : join(repoRoot, 'deploy/nginx/mime.types')),
+    TEMP_DIR: o.tempDir,
+    LISTEN: o.listen,
+    API_ADDRESS: o.apiAddress,
+    WEB_ROOT: o.webRoot,
+    GATEWAY_SID_ROUTES: o.gateways.map((g) => `    "~^${escapeRegex(g.replicaId)}\\." ${upstreamName(g.replicaId)};`).join('\n'),
+    GATEWAY_SERVERS: o.gateways.map((g) => `    server ${g.address} max_fails=1 fail_timeout=5s;`).join('\n'),
+    GATEWAY_UPSTREAMS: o.gateways
+      .map((g) => `  upstream ${upstreamName(g.replicaId)} {\n    server ${g.address};\n    keepalive 8;\n  }`)
+      .join('\n'),
+  };
+  return template.replace(/\{\{([A-Z_]+)\}\}/g, (_, key: string) => {
+    const value = values[key];
+    if (value === undefined) throw new Error(`nginx template: no value for {{${key}}}`);
+    return value;
+  });
+}
+
+export interface NginxServer {
+  url: string;
+  port: number;
+  configPath: string;
+  process: ManagedProcess;
+  /** Re-renders the config for a new set of gateways and reloads nginx. */
+  reload(gateways: GatewayTarget[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartNginxOptions {
+  apiAddress: string;
+  gateways: GatewayTarget[];
+  /** Static files for `/`; the built web client when present, else a placeholder. */
+  webRoot?: string;
+  port?: number;
+  host?: string;
+  /** Where config, logs and temp files go; a temp dir (removed on stop) when omitted. */
+  workDir?: string;
+  echo?: boolean;
+}
+
+export function defaultWebRoot(): string {
+  const built = join(repoRoot, 'web/dist');
+  return existsSync(join(built, 'index.html')) ? built : join(repoRoot, 'deploy/nginx/html');
+}
+
+export async function startNginx(options: StartNginxOptions): Promise<NginxServer> {
+  const ownDir = !options.workDir;
+  const dir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'chat-nginx-')));
+  const tempDir = join(dir, 'tmp');
+  await mkdir(tempDir, { recursive: true });
+  // nginx's workers run as an unprivileged user when started as root.
+  await chmod(dir, 0o755);
+  await chmod(tempDir, 0o777);
+  const port = options.port ?? (await freePort());
+  const host = options.host ?? '127.0.0.1';
+  const configPath = join(dir, 'nginx.conf');
+  const template = await readFile(nginxTemplatePath, 'utf8');
+  const render = (gateways: GatewayTarget[]): string =>
+    renderNginxConfig(template, {
+      listen: `${host}:${port}`,
+      apiAddress: options.apiAddress,
+      gateways,
+      webRoot: options.webRoot ?? defaultWebRoot(),
+      tempDir,
+      pidFile: join(dir, 'nginx.pid'),
+      errorLog: join(dir, 'error.log'),
+    });
+  await writeFile(configPath, render(options.gateways));
+  await run('nginx', ['-t', '-q', '-p', dir, '-c', configPath]).catch((err: Error & { stderr?: string }) => {
+    throw new Error(`nginx config invalid: ${err.stderr ?? err.message}`);
+  });
+  const proc = startProcess('nginx', 'nginx', ['-p', dir, '-c', configPath, '-g', 'daemon off;'], { echo: options.echo });
+  await waitFor(`nginx on ${port}`, async () => {
+    if (proc.child.exitCode !== null) throw new Error(`nginx exited: ${proc.output()}`);
+    return isListening(port, host);
+  });
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    configPath,
+    process: proc,
+    reload: async (gateways) => {
+      await writeFile(configPath, render(gateways));
+      proc.kill('SIGHUP');
+      await new Promise((r) => setTimeout(r, 300));
+    },
+    stop: () =>
+      (stopped ??= (async () => {
+        // SIGQUIT is nginx's graceful stop.
+        proc.kill('SIGQUIT');
+        await Promise.race([proc.exited, new Promise((r) => setTimeout(r, 5_000))]);
+        await proc.stop(1_000);
+        if (ownDir) await rm(dir, { recursive: true, force: true });
+      })()),
+  };
+}
