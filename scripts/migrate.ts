@@ -1,0 +1,13 @@
+/** `npm run migrate`: applies pending migrations to DATABASE_URL. */
+import { createOrm, loadOrExit, migrate, parseEnv, env } from '@chat/common';
+
+const { DATABASE_URL } = loadOrExit(() =>
+  parseEnv({ DATABASE_URL: env.url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/chat') }, process.env),
+);
+const orm = await createOrm({ databaseUrl: DATABASE_URL, poolMax: 1 });
+try {
+  const applied = await migrate(orm);
+  console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date');
+} finally {
+  await orm.close(true);
+}

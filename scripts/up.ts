@@ -1,0 +1,124 @@
+/**
+ * `npm run up`: the whole cluster on this machine. Private Redis and PostgreSQL keep
+ * their data under .data/ (unless REDIS_URL / DATABASE_URL point elsewhere), then
+ * migrations, the API, GATEWAYS gateways, WORKERS bot workers and nginx on 8080.
+ * Ctrl-C (or SIGTERM) stops everything it started.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createMigratedDatabase, isListening, repoRoot, startNginx, startPostgres, startRedis, startService } from '@chat/testkit';
+import type { NginxServer, PostgresServer, RedisServer, RunningService } from '@chat/testkit';
+
+const count = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  const n = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 32) {
+    console.error(`${name} must be a whole number from 1 to 32 (got ${raw})`);
+    process.exit(78);
+  }
+  return n;
+};
+
+const gatewayCount = count('GATEWAYS', 2);
+const workerCount = count('WORKERS', 1);
+const publicPort = Number(process.env.NGINX_PORT ?? 8080);
+const apiPort = 3000;
+const dataDir = join(repoRoot, '.data');
+const logDir = join(dataDir, 'logs');
+
+let redis: RedisServer | undefined;
+let postgres: PostgresServer | undefined;
+let nginx: NginxServer | undefined;
+const services: RunningService[] = [];
+let stopping: Promise<void> | undefined;
+
+async function stopAll(): Promise<void> {
+  stopping ??= (async () => {
+    console.log('\nstopping…');
+    await nginx?.stop();
+    await Promise.all(services.filter((s) => s.name.startsWith('gateway') || s.name.startsWith('bot-worker')).map((s) => s.stop(10_000)));
+    await Promise.all(services.filter((s) => s.name === 'api').map((s) => s.stop(10_000)));
+    await redis?.stop();
+    await postgres?.stop();
+    console.log('stopped');
+  })();
+  return stopping;
+}
+
+async function ensurePortFree(port: number, what: string): Promise<void> {
+  if (await isListening(port)) throw new Error(`port ${port} (${what}) is already in use; stop whatever holds it first`);
+}
+
+async function main(): Promise<void> {
+  await mkdir(logDir, { recursive: true });
+  await ensurePortFree(publicPort, 'nginx');
+  await ensurePortFree(apiPort, 'api');
+  for (let i = 0; i < gatewayCount; i++) await ensurePortFree(3101 + i, `gateway ${i + 1}`);
+  for (let i = 0; i < workerCount; i++) await ensurePortFree(3201 + i, `bot-worker ${i + 1}`);
+
+  let redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) {
+    await mkdir(join(dataDir, 'redis'), { recursive: true });
+    redis = await startRedis({ dataDir: join(dataDir, 'redis'), appendOnly: true, logFile: join(logDir, 'redis.log') });
+    redisUrl = redis.url;
+  }
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    await mkdir(join(dataDir, 'postgres'), { recursive: true });
+    postgres = await startPostgres({ dataDir: join(dataDir, 'postgres'), logFile: join(logDir, 'postgres.log') });
+    const exists = await postgres.sql(`select 1 from pg_database where datname = 'chat'`);
+    databaseUrl = exists === '1' ? postgres.databaseUrl('chat') : await createMigratedDatabase(postgres, 'chat');
+  }
+  // Migrations (idempotent) before any service starts.
+  const { createOrm, migrate } = await import('@chat/common');
+  const orm = await createOrm({ databaseUrl, poolMax: 1 });
+  const applied = await migrate(orm).finally(() => orm.close(true));
+  if (applied.length > 0) console.log(`migrations applied: ${applied.join(', ')}`);
+
+  const base = {
+    NODE_ENV: process.env.NODE_ENV ?? 'development',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    REDIS_URL: redisUrl,
+    DATABASE_URL: databaseUrl,
+    CORS_ORIGINS: process.env.CORS_ORIGINS ?? `http://localhost:${publicPort},http://127.0.0.1:${publicPort}`,
+  };
+  const start = async (name: 'api' | 'gateway' | 'bot-worker', label: string, env: Record<string, string>) => {
+    const service = await startService(name, { label, env: { ...base, ...env }, compiled: true, logFile: join(logDir, `${label}.log`) });
+    services.push(service);
+    return service;
+  };
+
+  await start('api', 'api', { PORT: String(apiPort), HOST: '127.0.0.1', TRUST_PROXY: 'true' });
+  const gateways = await Promise.all(
+    Array.from({ length: gatewayCount }, (_, i) => start('gateway', `gateway-${i + 1}`, { PORT: String(3101 + i), HOST: '127.0.0.1', REPLICA_ID: `gw${i + 1}` })),
+  );
+  await Promise.all(Array.from({ length: workerCount }, (_, i) => start('bot-worker', `bot-worker-${i + 1}`, { PORT: String(3201 + i), HOST: '127.0.0.1' })));
+  nginx = await startNginx({
+    apiAddress: `127.0.0.1:${apiPort}`,
+    gateways: gateways.map((g) => ({ replicaId: g.env.REPLICA_ID ?? g.name, address: `127.0.0.1:${g.port}` })),
+    port: publicPort,
+    workDir: join(dataDir, 'nginx'),
+  });
+
+  console.log('\nthe cluster is up:');
+  console.log(`  web client + public entry  http://localhost:${publicPort}/  (nginx: /api/ → api, /socket.io/ → gateways)`);
+  for (const s of services) console.log(`  ${s.name.padEnd(26)} ${s.url}  (/health, /metrics)`);
+  console.log(`  ${'redis'.padEnd(26)} ${redisUrl}${redis ? '  (data in .data/redis)' : ''}`);
+  console.log(`  ${'postgresql'.padEnd(26)} ${databaseUrl}${postgres ? '  (data in .data/postgres)' : ''}`);
+  console.log(`  logs in .data/logs/; Ctrl-C stops everything\n`);
+
+  for (const s of services) {
+    void s.process.exited.then((code) => {
+      if (!stopping) console.error(`${s.name} exited (${code}); see .data/logs/${s.name}.log`);
+    });
+  }
+}
+
+process.on('SIGINT', () => void stopAll().then(() => process.exit(0)));
+process.on('SIGTERM', () => void stopAll().then(() => process.exit(0)));
+
+main().catch(async (err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  await stopAll();
+  process.exit(1);
+});
