@@ -138,6 +138,14 @@ export interface WorkerConfig extends CommonConfig {
   /** Jobs per second each queue may start, across workers (0: unlimited). */
   stockRatePerSecond: number;
   aiRatePerSecond: number;
+  /** Character budget of the transcript sent with `/summary`. */
+  aiSummaryChars: number;
+  /** First retry delay of a failed job in ms; each later retry doubles it. */
+  backoffMs: number;
+  /** A job whose worker stops renewing its lock (a crash) is taken back after this many ms. */
+  lockDurationMs: number;
+  /** How often each worker looks for stalled jobs, in ms. */
+  stalledIntervalMs: number;
 }
 
 export function loadWorkerConfig(source: Env = process.env): WorkerConfig {
@@ -157,6 +165,10 @@ export function loadWorkerConfig(source: Env = process.env): WorkerConfig {
       AI_CONCURRENCY: env.int(4),
       STOCK_RATE_PER_SECOND: env.int(0, 0),
       AI_RATE_PER_SECOND: env.int(0, 0),
+      AI_SUMMARY_CHARS: env.int(60_000, 0),
+      BOT_BACKOFF_MS: env.int(1000, 0),
+      BOT_LOCK_DURATION_MS: env.int(30_000, 100),
+      BOT_STALLED_INTERVAL_MS: env.int(30_000, 100),
     },
     source,
   );
@@ -178,5 +190,9 @@ export function loadWorkerConfig(source: Env = process.env): WorkerConfig {
     aiConcurrency: e.AI_CONCURRENCY,
     stockRatePerSecond: e.STOCK_RATE_PER_SECOND,
     aiRatePerSecond: e.AI_RATE_PER_SECOND,
+    aiSummaryChars: e.AI_SUMMARY_CHARS,
+    backoffMs: e.BOT_BACKOFF_MS,
+    lockDurationMs: e.BOT_LOCK_DURATION_MS,
+    stalledIntervalMs: e.BOT_STALLED_INTERVAL_MS,
   };
 }
