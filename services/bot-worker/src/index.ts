@@ -1,1 +1,10 @@
-export {};
+export * from './worker.js';
+export * from './status/status.server.js';
+export * from './quotes/stooq.client.js';
+export * from './quotes/quote.replies.js';
+export * from './quotes/quote-service.error.js';
+export * from './ai/ai.client.js';
+export * from './ai/ai.replies.js';
+export * from './ai/context.builder.js';
+export * from './replies/reply.publisher.js';
+export * from './jobs/backoff.js';
