@@ -1,0 +1,86 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Server } from 'socket.io';
+import { io as connect, type Socket } from 'socket.io-client';
+import { chatRoom, createRedis, type AiDeltaEvent, type ClientToServerEvents, type Message, type ServerToClientEvents } from '@chat/common';
+import { waitFor } from '@chat/testkit';
+
+/**
+ * A bare Socket.IO server on the Redis adapter, standing in for one gateway replica:
+ * a client that connects with `auth: {roomId}` is joined to `chatRoom(roomId)`.
+ */
+export interface SocketReplica {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startSocketReplica(redisUrl: string): Promise<SocketReplica> {
+  const pub = createRedis(redisUrl);
+  const sub = pub.duplicate();
+  const http = createServer();
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(http, { adapter: createAdapter(pub, sub) });
+  io.on('connection', (socket) => {
+    const roomId: unknown = socket.handshake.auth.roomId;
+    if (typeof roomId === 'string') void socket.join(chatRoom(roomId));
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      (closed ??= (async () => {
+        await io.close();
+        await Promise.allSettled([pub.quit(), sub.quit()]);
+      })()),
+  };
+}
+
+/** A client joined to one chat room that records what the room receives. */
+export interface RoomListener {
+  socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  messages: Message[];
+  deltas: AiDeltaEvent[];
+  /** Every event in arrival order, e.g. `delta:Hel`, `message:<id>`. */
+  events: string[];
+  waitForMessages(count: number, timeoutMs?: number): Promise<Message[]>;
+  close(): void;
+}
+
+export async function listen(replica: SocketReplica, roomId: string): Promise<RoomListener> {
+  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(replica.url, {
+    auth: { roomId },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  const messages: Message[] = [];
+  const deltas: AiDeltaEvent[] = [];
+  const events: string[] = [];
+  socket.on('message', (m) => {
+    messages.push(m);
+    events.push(`message:${m.id}`);
+  });
+  socket.on('ai:delta', (d) => {
+    deltas.push(d);
+    events.push(`delta:${d.delta}`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('connect_error', reject);
+  });
+  return {
+    socket,
+    messages,
+    deltas,
+    events,
+    waitForMessages: async (count, timeoutMs = 20_000) => {
+      await waitFor(`${count} message(s) in room ${roomId}`, () => messages.length >= count, timeoutMs);
+      return messages;
+    },
+    close: () => {
+      socket.disconnect();
+    },
+  };
+}
