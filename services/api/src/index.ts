@@ -1,1 +1,2 @@
-export {};
+export { createApi, type Api, type ApiOptions, type ListeningAddress } from './app.js';
+export type { ApiDeps, ChatEmitter } from './context.js';

@@ -1,0 +1,54 @@
+import koaJwt from 'koa-jwt';
+import type { Redis } from 'ioredis';
+import type { Middleware } from 'koa';
+import { AppError, JWT_ALGORITHM, claimsToToken, isTokenRevoked } from '@chat/common';
+import type { ApiState } from '../context.js';
+
+/** What koa-jwt throws when `isRevoked` says yes. */
+const KOA_JWT_REVOKED = 'Token revoked';
+
+/** Says why koa-jwt refused, without echoing the token. */
+function reasonOf(original: unknown): AppError {
+  if (original instanceof AppError) return original;
+  if (original instanceof Error && original.name === 'TokenExpiredError') return AppError.unauthorized('token has expired');
+  if (original instanceof Error && original.message === KOA_JWT_REVOKED) return AppError.unauthorized('token has been revoked');
+  return AppError.unauthorized('invalid token');
+}
+
+/**
+ * `Authorization: Bearer <token>`: HS256 only, not expired, not on the logout
+ * denylist. Sets `ctx.state.auth`; anything else is a 401 `unauthorized`
+ * (or 503 when Redis cannot say whether the token was revoked).
+ */
+export function requireAuth(secret: string, redis: Redis): Middleware<ApiState> {
+  const verify = koaJwt({
+    secret,
+    algorithms: [JWT_ALGORITHM],
+    key: 'jwt',
+    isRevoked: async (_ctx, claims) => {
+      const jti = (claims as { jti?: unknown }).jti;
+      if (typeof jti !== 'string') return true;
+      try {
+        return await isTokenRevoked(redis, jti);
+      } catch (err) {
+        throw new AppError('unavailable', 'cannot check the token right now', { cause: err });
+      }
+    },
+  });
+
+  return async (ctx, next) => {
+    if (!ctx.get('Authorization')) throw AppError.unauthorized('authentication required');
+    let verified = false;
+    try {
+      await verify(ctx, async () => {
+        verified = true;
+      });
+    } catch (err) {
+      const original = (err as { originalError?: unknown }).originalError;
+      throw original === undefined ? AppError.unauthorized('Authorization must be "Bearer <token>"') : reasonOf(original);
+    }
+    if (!verified) throw AppError.unauthorized('invalid token');
+    ctx.state.auth = claimsToToken(ctx.state.jwt);
+    await next();
+  };
+}

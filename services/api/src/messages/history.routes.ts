@@ -1,0 +1,42 @@
+import type Router from '@koa/router';
+import type { Middleware } from 'koa';
+import { AppError, findMessages, historyQuerySchema, parseOrThrow, type HistoryResponse } from '@chat/common';
+import { authOf, type ApiServices, type ApiState } from '../context.js';
+import { roomIdOf } from '../rooms/room-id.js';
+import { findRoomOrThrow, isMember } from '../rooms/room.store.js';
+
+export interface HistoryRouteDeps {
+  services: ApiServices;
+  requireAuth: Middleware<ApiState>;
+}
+
+/** A repeated query parameter (`?limit=1&limit=2`) is ambiguous: refuse it rather than pick one. */
+function singleValued(query: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(query)) {
+    if (Array.isArray(value)) throw AppError.validation(`${key}: must be given once`);
+    out[key] = value;
+  }
+  return out;
+}
+
+/** GET /api/rooms/:roomId/messages?limit&before|after — members only, ascending seq. */
+export function historyRoutes(router: Router<ApiState>, { services, requireAuth }: HistoryRouteDeps): void {
+  const knex = () => services.orm.em.getKnex();
+
+  router.get('/api/rooms/:roomId/messages', requireAuth, async (ctx) => {
+    const roomId = roomIdOf(ctx);
+    const page = parseOrThrow(historyQuerySchema, singleValued(ctx.query));
+    for (const key of ['before', 'after'] as const) {
+      // seq is a bigint column; keep the comparison inside what both sides can hold.
+      const value = page[key];
+      if (value !== undefined && value > Number.MAX_SAFE_INTEGER) throw AppError.validation(`${key}: is too large`);
+    }
+    await findRoomOrThrow(knex(), roomId);
+    if (!(await isMember(knex(), roomId, authOf(ctx).user.id))) {
+      throw AppError.forbidden('join the room to read its messages');
+    }
+    const body: HistoryResponse = { messages: await findMessages(knex(), roomId, page) };
+    ctx.body = body;
+  });
+}

@@ -1,0 +1,76 @@
+import type Router from '@koa/router';
+import type { Middleware } from 'koa';
+import {
+  chatRoom,
+  createRoomBodySchema,
+  onlineUserIds,
+  type Message,
+  type RoomDetails,
+} from '@chat/common';
+import { authOf, type ApiServices, type ApiState } from '../context.js';
+import { readBody } from '../http/json-body.js';
+import { joinRoom, leaveRoom } from './membership.js';
+import { roomIdOf } from './room-id.js';
+import { createRoom, findRoomOrThrow, listMembers, listRooms } from './room.store.js';
+
+export interface RoomRouteDeps {
+  services: ApiServices;
+  requireAuth: Middleware<ApiState>;
+  jsonBody: Middleware;
+}
+
+/** Create, list, details, join and leave under /api/rooms. */
+export function roomRoutes(router: Router<ApiState>, { services, requireAuth, jsonBody }: RoomRouteDeps): void {
+  const { orm, redis, emitter } = services;
+  const log = services.logger.child({ module: 'rooms' });
+  const knex = () => orm.em.getKnex();
+  const broadcast = (message: Message): void => {
+    emitter.to(chatRoom(message.roomId)).emit('message', message);
+  };
+
+  router.post('/api/rooms', requireAuth, jsonBody, async (ctx) => {
+    const { name, description } = readBody(ctx, createRoomBodySchema);
+    const { user } = authOf(ctx);
+    const room = await createRoom(knex(), user, name, description ?? '');
+    log.info({ roomId: room.id, userId: user.id }, 'room created');
+    ctx.status = 201;
+    ctx.body = room;
+  });
+
+  router.get('/api/rooms', requireAuth, async (ctx) => {
+    ctx.body = { rooms: await listRooms(knex()) };
+  });
+
+  router.get('/api/rooms/:roomId', requireAuth, async (ctx) => {
+    const roomId = roomIdOf(ctx);
+    const room = await findRoomOrThrow(knex(), roomId);
+    const [members, online] = await Promise.all([listMembers(knex(), roomId), onlineUserIds(redis, roomId)]);
+    const details: RoomDetails = {
+      ...room,
+      members: members.map((m) => ({ id: m.id, username: m.username, role: m.role, online: online.has(m.id) })),
+    };
+    ctx.body = details;
+  });
+
+  router.post('/api/rooms/:roomId/join', requireAuth, async (ctx) => {
+    const roomId = roomIdOf(ctx);
+    const { user } = authOf(ctx);
+    const joined = await joinRoom(knex(), roomId, user);
+    if (joined) {
+      log.info({ roomId, userId: user.id }, 'joined room');
+      broadcast(joined);
+    }
+    ctx.body = await findRoomOrThrow(knex(), roomId);
+  });
+
+  router.post('/api/rooms/:roomId/leave', requireAuth, async (ctx) => {
+    const roomId = roomIdOf(ctx);
+    const { user } = authOf(ctx);
+    const left = await leaveRoom(knex(), roomId, user);
+    if (left) {
+      log.info({ roomId, userId: user.id }, 'left room');
+      broadcast(left);
+    }
+    ctx.body = { ok: true };
+  });
+}

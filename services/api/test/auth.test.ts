@@ -1,0 +1,199 @@
+import jwt from 'jsonwebtoken';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis, TEST_JWT_SECRET, type RedisServer } from '@chat/testkit';
+import { useTestDatabase } from '@chat/testkit/vitest';
+import { authResponseSchema, errorBodySchema, userSchema } from '@chat/common';
+import { client, startTestApi, type Client, type TestApi } from './harness.js';
+
+let redis: RedisServer;
+let api: TestApi;
+let http: Client;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  api = await startTestApi({ databaseUrl: await useTestDatabase(), redisUrl: redis.url });
+  http = client(api.url);
+});
+afterAll(async () => {
+  await api?.close();
+  await redis?.stop();
+});
+
+const expectError = (res: { status: number; body: unknown }, status: number, code: string, mentions?: string) => {
+  expect(res.status).toBe(status);
+  const body = errorBodySchema.parse(res.body);
+  expect(body.error.code).toBe(code);
+  if (mentions) expect(body.error.message).toContain(mentions);
+};
+
+describe('POST /api/auth/register', () => {
+  it('creates a user and returns 201 with a token and the user', async () => {
+    const username = http.uniqueName('Alice');
+    const res = await http.post('/api/auth/register', { body: { username, password: 'correct horse' } });
+    expect(res.status).toBe(201);
+    const body = authResponseSchema.parse(res.body);
+    expect(body.user.username).toBe(username);
+    const me = await http.get('/api/me', { token: body.token });
+    expect(me.status).toBe(200);
+    expect(userSchema.parse(me.body)).toEqual(body.user);
+  });
+
+  it('stores only an argon2id hash of the password', async () => {
+    const { user } = await http.register(undefined, 'secret password 1');
+    const hash = await api.orm.em.getKnex()('users').where({ id: user.id }).first('password_hash');
+    expect(hash.password_hash).toMatch(/^\$argon2id\$/);
+    expect(hash.password_hash).not.toContain('secret password 1');
+  });
+
+  it('refuses a username taken in another letter case with 409 conflict', async () => {
+    const username = http.uniqueName('Bob');
+    await http.register(username);
+    const res = await http.post('/api/auth/register', { body: { username: username.toUpperCase(), password: 'another pass' } });
+    expectError(res, 409, 'conflict', 'username');
+  });
+
+  it('answers concurrent registrations of one name with one 201 and 409s', async () => {
+    const username = http.uniqueName('race');
+    const results = await Promise.all(
+      ['', '', ''].map((_, i) =>
+        http.post('/api/auth/register', { body: { username: i === 1 ? username.toUpperCase() : username, password: 'correct horse' } }),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+  });
+
+  const validBody = { username: 'valid_name', password: 'long enough' };
+  const invalid: [string, unknown, string][] = [
+    ['a username of 2 characters', { ...validBody, username: 'ab' }, 'username'],
+    ['a username of 51 characters', { ...validBody, username: 'a'.repeat(51) }, 'username'],
+    ['a username with a hyphen', { ...validBody, username: 'bad-name' }, 'username'],
+    ['a username with a space', { ...validBody, username: 'bad name' }, 'username'],
+    ['a username with a non-ASCII letter', { ...validBody, username: 'jürgen' }, 'username'],
+    ['a numeric username', { ...validBody, username: 12345 }, 'username'],
+    ['a missing username', { password: 'long enough' }, 'username'],
+    ['a password of 7 characters', { ...validBody, password: '1234567' }, 'password'],
+    ['a password of 129 characters', { ...validBody, password: 'p'.repeat(129) }, 'password'],
+    ['a password that is not a string', { ...validBody, password: 12345678 }, 'password'],
+    ['a missing password', { username: 'valid_name' }, 'password'],
+    ['an unknown field', { ...validBody, admin: true }, 'admin'],
+  ];
+  it.each(invalid)('refuses %s with 400 validation naming the field', async (_, body, field) => {
+    const res = await http.post('/api/auth/register', { body });
+    expectError(res, 400, 'validation', field);
+  });
+
+  it('accepts usernames of exactly 3 and 50 characters and passwords of 8 and 128', async () => {
+    const short = 'a_1';
+    const long = 'L'.repeat(49) + '9';
+    for (const [username, password] of [
+      [short, '12345678'],
+      [long, 'p'.repeat(128)],
+    ] as const) {
+      const res = await http.post('/api/auth/register', { body: { username, password } });
+      expect(res.status, `${username} / ${password.length}`).toBe(201);
+    }
+  });
+
+  it.each([
+    ['malformed JSON', '{"username": "x",', 'malformed JSON'],
+    ['an array body', '[{"username":"valid_name","password":"long enough"}]', 'JSON object'],
+    ['a string body', '"valid_name"', 'JSON object'],
+    ['a null body', 'null', 'JSON object'],
+  ])('answers %s with 400 validation', async (_, raw, mentions) => {
+    const res = await http.post('/api/auth/register', { body: raw });
+    expectError(res, 400, 'validation', mentions);
+  });
+
+  it('answers a body that is not JSON with 400 validation', async () => {
+    const res = await http.post('/api/auth/register', {
+      body: 'username=valid_name&password=long+enough',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expectError(res, 400, 'validation', 'Content-Type');
+  });
+
+  it('answers an empty body with 400 naming the missing field', async () => {
+    const res = await http.post('/api/auth/register');
+    expectError(res, 400, 'validation', 'username');
+  });
+
+  it('answers an oversized body with 413 in the contract shape', async () => {
+    const res = await http.post('/api/auth/register', { body: { username: 'valid_name', password: 'x'.repeat(40_000) } });
+    expectError(res, 413, 'validation', 'too large');
+  });
+});
+
+describe('POST /api/auth/login', () => {
+  it('returns 200 with a fresh token for the right password, in any letter case of the name', async () => {
+    const username = http.uniqueName('Carol');
+    const registered = await http.register(username, 'carol password');
+    const res = await http.post('/api/auth/login', { body: { username: username.toLowerCase(), password: 'carol password' } });
+    expect(res.status).toBe(200);
+    const body = authResponseSchema.parse(res.body);
+    expect(body.user).toEqual(registered.user);
+    expect(body.token).not.toBe(registered.token);
+  });
+
+  it('answers a wrong password and an unknown user with the same 401', async () => {
+    const { user } = await http.register();
+    const wrong = await http.post('/api/auth/login', { body: { username: user.username, password: 'not the password' } });
+    const unknown = await http.post('/api/auth/login', { body: { username: http.uniqueName('ghost'), password: 'whatever1' } });
+    expectError(wrong, 401, 'unauthorized');
+    expectError(unknown, 401, 'unauthorized');
+    expect(wrong.body).toEqual(unknown.body);
+  });
+
+  it.each([
+    ['an empty username', { username: '', password: 'whatever1' }, 'username'],
+    ['a missing password', { username: 'someone' }, 'password'],
+    ['an unknown field', { username: 'someone', password: 'whatever1', remember: true }, 'remember'],
+    ['a numeric password', { username: 'someone', password: 12345678 }, 'password'],
+  ])('refuses %s with 400 validation', async (_, body, field) => {
+    expectError(await http.post('/api/auth/login', { body }), 400, 'validation', field);
+  });
+});
+
+describe('GET /api/me and authentication', () => {
+  it('refuses a missing, malformed, forged, expired or non-HS256 token with 401', async () => {
+    const { user } = await http.register();
+    const claims = { username: user.username, sub: user.id, jti: 'a-token-id' };
+    const forged = jwt.sign(claims, 'some-other-secret-0123456789', { algorithm: 'HS256', expiresIn: 60 });
+    const expired = jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 10 }, TEST_JWT_SECRET, { algorithm: 'HS256' });
+    const hs512 = jwt.sign(claims, TEST_JWT_SECRET, { algorithm: 'HS512', expiresIn: 60 });
+    const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
+    expectError(await http.get('/api/me'), 401, 'unauthorized');
+    expectError(await http.get('/api/me', { headers: { authorization: 'Basic abc' } }), 401, 'unauthorized', 'Bearer');
+    for (const token of ['not-a-jwt', forged, expired, hs512, unsigned]) {
+      expectError(await http.get('/api/me', { token }), 401, 'unauthorized');
+    }
+    expect((await http.get('/api/me', { token: expired })).body.error.message).toContain('expired');
+  });
+});
+
+describe('POST /api/auth/logout', () => {
+  it('returns 204 and the token is refused afterwards, while another token of the user still works', async () => {
+    const username = http.uniqueName('dave');
+    const first = await http.register(username, 'dave password');
+    const second = (await http.post('/api/auth/login', { body: { username, password: 'dave password' } })).body;
+    const res = await http.post('/api/auth/logout', { token: first.token });
+    expect(res.status).toBe(204);
+    expect(res.body).toBe('');
+    expectError(await http.get('/api/me', { token: first.token }), 401, 'unauthorized', 'revoked');
+    expectError(await http.post('/api/auth/logout', { token: first.token }), 401, 'unauthorized');
+    expectError(await http.get('/api/rooms', { token: first.token }), 401, 'unauthorized');
+    expect((await http.get('/api/me', { token: second.token })).status).toBe(200);
+  });
+
+  it('keeps the denylist entry only until the token would have expired', async () => {
+    const { token } = await http.register();
+    await http.post('/api/auth/logout', { token });
+    const { jti, exp } = jwt.decode(token) as { jti: string; exp: number };
+    const ttl = await api.redis.ttl(`auth:revoked:${jti}`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(exp - Math.floor(Date.now() / 1000) + 1);
+  });
+
+  it('refuses logout without a token with 401', async () => {
+    expectError(await http.post('/api/auth/logout'), 401, 'unauthorized');
+  });
+});
