@@ -1,0 +1,67 @@
+import { AppError, verifyToken, type Logger } from '@chat/common';
+import type { Redis } from 'ioredis';
+import type { ExtendedError } from 'socket.io';
+import { safeError, toAppError } from '../errors.js';
+import type { GatewaySocket } from '../socket/types.js';
+
+/** The bearer token of a handshake: `auth.token`, else the `token` query parameter. */
+export function handshakeToken(socket: GatewaySocket): string | undefined {
+  const auth: unknown = socket.handshake.auth;
+  const fromAuth = typeof auth === 'object' && auth !== null ? (auth as Record<string, unknown>).token : undefined;
+  if (typeof fromAuth === 'string' && fromAuth !== '') return fromAuth;
+  const fromQuery = socket.handshake.query.token;
+  return typeof fromQuery === 'string' && fromQuery !== '' ? fromQuery : undefined;
+}
+
+/** A `connect_error` for the client: its `message` is the contract's code (`unauthorized`, or `unavailable` on an outage). */
+function connectError(error: AppError): ExtendedError {
+  const err: ExtendedError = new Error(error.code);
+  err.data = { code: error.code, message: error.expose ? error.message : 'internal error' };
+  return err;
+}
+
+/**
+ * `io.use` middleware: verifies the token (HS256 only, expiry, logout denylist)
+ * and stores who the socket is in `socket.data`.
+ */
+export function handshakeAuth(options: { jwtSecret: string; redis: Redis; logger: Logger }) {
+  const log = options.logger.child({ module: 'auth' });
+  return (socket: GatewaySocket, next: (err?: ExtendedError) => void): void => {
+    const token = handshakeToken(socket);
+    if (!token) {
+      next(connectError(AppError.unauthorized('a token is required')));
+      return;
+    }
+    verifyToken(token, options.jwtSecret, options.redis).then(
+      (verified) => {
+        socket.data = { user: verified.user, tokenId: verified.tokenId, tokenExpiresAt: verified.expiresAt };
+        next();
+      },
+      (err: unknown) => {
+        const error = toAppError(err);
+        if (error.code === 'unauthorized') log.debug({ socketId: socket.id }, 'handshake refused');
+        else log.error({ socketId: socket.id, err: safeError(err) }, 'handshake failed');
+        next(connectError(error.code === 'unauthorized' ? error : new AppError('unavailable', 'try again shortly')));
+      },
+    );
+  };
+}
+
+/** Longest delay Node's timers take (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Disconnects the socket when its token expires; returns the cancel function. */
+export function disconnectAtExpiry(socket: GatewaySocket, expiresAtSeconds: number): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    const ms = expiresAtSeconds * 1000 - Date.now();
+    if (ms <= 0) {
+      socket.disconnect(true);
+      return;
+    }
+    timer = setTimeout(arm, Math.min(ms, MAX_TIMER_MS));
+    timer.unref();
+  };
+  arm();
+  return () => clearTimeout(timer);
+}

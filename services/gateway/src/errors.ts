@@ -1,0 +1,66 @@
+import { AppError } from '@chat/common';
+
+/** Network and server-state codes of Node, PostgreSQL (class 08/57) and Redis that mean "try again later". */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+const UNAVAILABLE_NAMES = new Set(['KnexTimeoutError', 'MaxRetriesPerRequestError', 'AbortError']);
+const UNAVAILABLE_MESSAGES = [/connection is not ready/i, /connection is closed/i, /connection terminated/i, /timeout acquiring a connection/i, /stream isn't writeable/i];
+
+/**
+ * Maps anything a handler threw to an AppError: AppErrors pass through, a
+ * database or Redis outage becomes `unavailable` (the client may retry), the
+ * rest `internal`.
+ */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (isOutage(err)) return new AppError('unavailable', 'the service is temporarily unavailable; retry shortly', { cause: err });
+  return new AppError('internal', 'internal error', { cause: err });
+}
+
+function isOutage(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+  if (UNAVAILABLE_NAMES.has(err.name)) return true;
+  if (UNAVAILABLE_MESSAGES.some((re) => re.test(err.message))) return true;
+  if (err instanceof AggregateError) return err.errors.some(isOutage);
+  return err.cause !== undefined && err.cause !== err && isOutage(err.cause);
+}
+
+export interface SafeErrorFields {
+  type: string;
+  code?: string;
+  message: string;
+  stack?: string;
+}
+
+/**
+ * What of an error may go to a log: database errors carry row contents in
+ * `detail` and bound values elsewhere, so only name, code, a bounded message and
+ * the stack are kept.
+ */
+export function safeError(err: unknown): SafeErrorFields {
+  if (!(err instanceof Error)) return { type: typeof err, message: 'non-error thrown' };
+  const target = err instanceof AppError && err.cause instanceof Error ? err.cause : err;
+  const code = (target as { code?: unknown }).code;
+  return {
+    type: target.name,
+    ...(typeof code === 'string' ? { code } : {}),
+    message: target.message.slice(0, 300),
+    ...(target.stack ? { stack: target.stack.split('\n').slice(0, 8).join('\n') } : {}),
+  };
+}

@@ -1,0 +1,243 @@
+import type { Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Server } from 'socket.io';
+import type { Redis } from 'ioredis';
+import {
+  createRegistry,
+  isTokenRevoked,
+  redisKeys,
+  type CommandQueues,
+  type GatewayConfig,
+  type Logger,
+  type Orm,
+  type Registry,
+} from '@chat/common';
+import { chatRoom, tokenRoom, userRoom, type Ack } from '@chat/common/contract';
+import { disconnectAtExpiry, handshakeAuth } from './auth/handshake.js';
+import type { GatewayContext } from './context.js';
+import { safeError } from './errors.js';
+import { healthRoutes } from './http/health.routes.js';
+import { CommitQueue } from './messages/commit-queue.js';
+import { registerMessageHandlers } from './messages/message.handlers.js';
+import { createMessageStore } from './messages/message.store.js';
+import { createGatewayMetrics } from './metrics.js';
+import { resolveGatewayOptions, type GatewayOptions } from './options.js';
+import { PresenceTracker } from './presence/presence.tracker.js';
+import { createSendLimits } from './ratelimit/rate-limits.js';
+import { registerRoomHandlers } from './rooms/room.handlers.js';
+import { RoomRepository } from './rooms/room.repository.js';
+import type { HandlerContext } from './socket/ack.js';
+import { originGuard } from './socket/origin.js';
+import { sessionIdGenerator } from './socket/session-id.js';
+import { CLIENT_EVENTS, type ClientEvent, type GatewayServer } from './socket/types.js';
+import { TypingTracker } from './typing/typing.tracker.js';
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  orm: Orm;
+  /** Commands (presence, rate limits, token denylist) and the adapter's publishing. */
+  redis: Redis;
+  /** The adapter's subscriptions: a connection of its own. */
+  subscriber: Redis;
+  /** Where commands become jobs for the bot workers. */
+  queues: CommandQueues;
+  logger: Logger;
+  /** @default a registry of its own with Node's default metrics */
+  registry?: Registry;
+}
+
+export interface Gateway {
+  io: GatewayServer;
+  replicaId: string;
+  registry: Registry;
+  /** Clears stale presence of an earlier run under this replica id and starts heartbeat and sweeps. Call before listening. */
+  start(): Promise<void>;
+  /**
+   * Stops accepting sessions, commits the sends already accepted, closes every
+   * socket (clients reconnect to another replica), removes this replica's
+   * presence and closes the HTTP server. Idempotent. The caller closes the deps.
+   */
+  stop(): Promise<void>;
+}
+
+/** Socket.IO on `httpServer`, plus /health, /health/ready and /metrics on the same server. */
+export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gatewayOptions: GatewayOptions = {}): Gateway {
+  const { config, redis } = deps;
+  const options = resolveGatewayOptions(gatewayOptions, config.presenceTtl);
+  const logger = deps.logger.child({ module: 'gateway', replicaId: config.replicaId });
+  const registry = deps.registry ?? createRegistry('gateway');
+  const knex = deps.orm.em.getKnex();
+  let accepting = true;
+  let stopping: Promise<void> | undefined;
+
+  // Registered before Socket.IO attaches, which then hands it every non-/socket.io request.
+  let io: GatewayServer | undefined;
+  const connectedSockets = (): number => io?.of('/').sockets.size ?? 0;
+  httpServer.on(
+    'request',
+    healthRoutes({
+      replicaId: config.replicaId,
+      registry,
+      logger,
+      connectedSockets,
+      isStopping: () => stopping !== undefined,
+      checkDependencies: async () => {
+        await Promise.all([redis.ping(), knex.raw('select 1')]);
+      },
+    }),
+  );
+
+  const server: GatewayServer = new Server(httpServer, {
+    path: options.path,
+    serveClient: false,
+    maxHttpBufferSize: config.maxHttpBufferSize,
+    pingInterval: options.pingIntervalMs,
+    pingTimeout: options.pingTimeoutMs,
+    cors: { origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: true },
+    allowRequest: originGuard(config.corsOrigins, () => accepting),
+    adapter: createAdapter(redis, deps.subscriber, { key: redisKeys.adapterPrefix }),
+  });
+  io = server;
+  server.engine.generateId = sessionIdGenerator(config.replicaId);
+  server.engine.on('connection_error', (err: { code?: number; message?: string }) => {
+    logger.debug({ code: err.code, reason: err.message }, 'engine refused a request');
+  });
+  const adapter = server.of('/').adapter;
+  adapter.on('error', (err: unknown) => logger.error({ err: safeError(err) }, 'adapter error'));
+  for (const queue of [deps.queues.stock, deps.queues.ai]) {
+    queue.on('error', (err) => logger.error({ err: safeError(err), queue: queue.name }, 'queue error'));
+  }
+
+  const metrics = createGatewayMetrics(registry, connectedSockets);
+  const rooms = new RoomRepository(knex);
+  const store = createMessageStore(knex, rooms);
+  const context: GatewayContext = {
+    config,
+    knex,
+    redis,
+    rooms,
+    logger,
+    metrics,
+    queues: deps.queues,
+    limits: createSendLimits(redis, { messagesPerMinute: config.messageLimit, commandsPerMinute: config.commandLimit }),
+    presence: new PresenceTracker({
+      redis,
+      replicaId: config.replicaId,
+      logger,
+      ttlMs: config.presenceTtl * 1000,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      sweepIntervalMs: options.sweepIntervalMs,
+      sweepBatch: options.sweepBatch,
+      lookupUsers: (ids) => rooms.users(ids),
+      onChange: ({ roomId, user, status }) => {
+        metrics.presenceChanges.inc({ status });
+        server.to(chatRoom(roomId)).emit('presence', { roomId, user, status });
+      },
+    }),
+    typing: new TypingTracker({
+      ttlMs: options.typingTtlMs,
+      broadcast: (roomId, user, isTyping) => server.to(chatRoom(roomId)).except(userRoom(user.id)).emit('typing', { roomId, user, isTyping }),
+    }),
+    commits: new CommitQueue({
+      logger,
+      maxDelayMs: config.commitDelayMs,
+      maxBatchSize: options.maxBatchSize,
+      maxConcurrentBatches: options.maxConcurrentCommits,
+      store: (drafts) => {
+        metrics.commitBatchSize.observe(drafts.length);
+        return store(drafts);
+      },
+      onCommitted: (draft, result) => {
+        if (result.ok && result.created) server.to(chatRoom(draft.roomId)).emit('message', result.message);
+      },
+    }),
+  };
+
+  // Every way a socket leaves a chat room (room:leave, disconnect, a remote socketsLeave) ends its typing and presence there.
+  const chatRoomPrefix = chatRoom('');
+  adapter.on('leave-room', (room: string, socketId: string) => {
+    if (!room.startsWith(chatRoomPrefix)) return;
+    const roomId = room.slice(chatRoomPrefix.length);
+    context.typing.stop(socketId, roomId);
+    context.presence.leave(socketId, roomId).catch((err: unknown) => {
+      logger.warn({ err: safeError(err), socketId, roomId }, 'presence leave failed; the sweep at stop or by survivors clears it');
+    });
+  });
+
+  server.use((socket, next) => {
+    if (!accepting) next(Object.assign(new Error('unavailable'), { data: { code: 'unavailable', message: 'this replica is shutting down' } }));
+    else next();
+  });
+  server.use(handshakeAuth({ jwtSecret: config.jwtSecret, redis, logger }));
+
+  server.on('connection', (socket) => {
+    const { user, tokenId, tokenExpiresAt } = socket.data;
+    const log = logger.child({ socketId: socket.id, userId: user.id });
+    void socket.join([tokenRoom(tokenId), userRoom(user.id)]);
+    const cancelExpiry = disconnectAtExpiry(socket, tokenExpiresAt);
+    socket.once('disconnect', (reason) => {
+      cancelExpiry();
+      log.debug({ reason }, 'socket disconnected');
+    });
+    // A logout between the handshake's denylist check and the join above found no socket to drop.
+    isTokenRevoked(redis, tokenId).then(
+      (revoked) => revoked && socket.disconnect(true),
+      (err: unknown) => log.warn({ err: safeError(err) }, 'could not re-check the token'),
+    );
+    socket.onAnyOutgoing((event: string) => {
+      if (event === 'message') metrics.delivered.inc();
+    });
+    socket.onAny((event: string, ...args: unknown[]) => {
+      const ack = args[args.length - 1];
+      if (!CLIENT_EVENTS.has(event) && typeof ack === 'function') {
+        (ack as (response: Ack) => void)({ ok: false, error: { code: 'validation', message: 'unknown event' } });
+      }
+    });
+
+    const handlerContext: HandlerContext = { socket, logger: log, onAnswered: observeSend };
+    registerRoomHandlers(handlerContext, context);
+    registerMessageHandlers(handlerContext, context);
+    log.debug('socket connected');
+  });
+
+  function observeSend(event: ClientEvent, response: Ack, startedAt: bigint): void {
+    if (event !== 'message:send') return;
+    const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+    const kind = !response.ok ? 'unknown' : 'command' in response ? 'command' : 'message';
+    metrics.sendDuration.observe({ kind, outcome: response.ok ? 'ok' : response.error.code }, seconds);
+  }
+
+  const step = async (name: string, work: Promise<unknown>): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), options.shutdownStepTimeoutMs);
+    });
+    try {
+      if ((await Promise.race([work, timeout])) === 'timeout') logger.warn({ step: name }, 'shutdown step timed out');
+    } catch (err) {
+      logger.error({ step: name, err: safeError(err) }, 'shutdown step failed');
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  return {
+    io: server,
+    replicaId: config.replicaId,
+    registry,
+    start: () => context.presence.start(),
+    stop: () =>
+      (stopping ??= (async () => {
+        accepting = false;
+        logger.info({ sockets: connectedSockets(), pendingSends: context.commits.size }, 'stopping');
+        await step('flush sends', context.commits.close());
+        // Closing the transports (no DISCONNECT packet) makes clients reconnect, through nginx, to another replica.
+        const closing = server.close();
+        await step('close sockets', closing);
+        context.typing.stopAll();
+        await step('clear presence', context.presence.stop());
+        httpServer.closeAllConnections();
+        logger.info('stopped');
+      })()),
+  };
+}

@@ -1,0 +1,121 @@
+import { AppError, type AppendResult, type Logger, type MessageDraft } from '@chat/common';
+import { safeError } from '../errors.js';
+
+export interface CommitQueueOptions {
+  /** Stores a batch in one transaction; results in the drafts' order (common's appendMessages). */
+  store: (drafts: MessageDraft[]) => Promise<AppendResult[]>;
+  /**
+   * Runs for each result of a committed batch, in order, before any send is
+   * answered and before the next batch of the same room can complete: the place
+   * to broadcast, so one replica broadcasts each room's messages in seq order.
+   */
+  onCommitted: (draft: MessageDraft, result: AppendResult) => void;
+  logger: Logger;
+  /** Longest a send waits for company before its batch is written. */
+  maxDelayMs: number;
+  maxBatchSize: number;
+  /** Batches written at once; batches never share a room, so each room's order holds. */
+  maxConcurrentBatches: number;
+}
+
+interface Entry {
+  draft: MessageDraft;
+  resolve: (result: AppendResult) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Group commit: sends arriving within `maxDelayMs` (or while a batch is being
+ * written) are stored together, one transaction per batch. A send resolves only
+ * after its batch committed.
+ */
+export class CommitQueue {
+  private pending: Entry[] = [];
+  private readonly busyRooms = new Set<string>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly options: CommitQueueOptions) {
+    this.log = options.logger.child({ module: 'commit-queue' });
+  }
+
+  submit(draft: MessageDraft): Promise<AppendResult> {
+    if (this.closing) return Promise.reject(new AppError('unavailable', 'this gateway is shutting down; send again'));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ draft, resolve, reject });
+      if (this.pending.length >= this.options.maxBatchSize || this.options.maxDelayMs === 0) this.dispatch();
+      else this.timer ??= setTimeout(() => this.dispatch(), this.options.maxDelayMs);
+    });
+  }
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /** Refuses new sends and waits until every accepted one is committed (or failed). */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      while (this.pending.length > 0 || this.inFlight.size > 0) {
+        this.dispatch();
+        await Promise.race(this.inFlight);
+      }
+    })();
+    return this.closing;
+  }
+
+  private dispatch(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.inFlight.size < this.options.maxConcurrentBatches) {
+      const batch = this.takeBatch();
+      if (batch.length === 0) break;
+      const rooms = new Set(batch.map((e) => e.draft.roomId));
+      for (const room of rooms) this.busyRooms.add(room);
+      const running = this.write(batch).finally(() => {
+        for (const room of rooms) this.busyRooms.delete(room);
+        this.inFlight.delete(running);
+        if (this.pending.length > 0) this.dispatch();
+      });
+      this.inFlight.add(running);
+    }
+  }
+
+  /** The oldest sends of rooms no batch is writing, keeping each room's order. */
+  private takeBatch(): Entry[] {
+    const batch: Entry[] = [];
+    const rest: Entry[] = [];
+    const skipped = new Set<string>();
+    for (const entry of this.pending) {
+      const room = entry.draft.roomId;
+      // Once a room's send is left behind, its later sends stay behind too.
+      if (batch.length < this.options.maxBatchSize && !this.busyRooms.has(room) && !skipped.has(room)) batch.push(entry);
+      else {
+        skipped.add(room);
+        rest.push(entry);
+      }
+    }
+    this.pending = rest;
+    return batch;
+  }
+
+  private async write(batch: Entry[]): Promise<void> {
+    let results: AppendResult[];
+    try {
+      results = await this.options.store(batch.map((e) => e.draft));
+    } catch (err) {
+      for (const entry of batch) entry.reject(err);
+      return;
+    }
+    batch.forEach((entry, i) => {
+      const result = results[i] ?? { ok: false, error: new AppError('internal', 'message not stored') };
+      try {
+        this.options.onCommitted(entry.draft, result);
+      } catch (err) {
+        this.log.error({ err: safeError(err), roomId: entry.draft.roomId }, 'after-commit step failed');
+      }
+      entry.resolve(result);
+    });
+  }
+}

@@ -1,0 +1,34 @@
+import { AppError, parseCommand, parseOrThrow } from '@chat/common';
+import { chatRoom, messageSendPayloadSchema, typingPayloadSchema } from '@chat/common/contract';
+import { runCommand } from '../commands/command.handler.js';
+import type { GatewayContext } from '../context.js';
+import { onEvent, type HandlerContext } from '../socket/ack.js';
+
+const notJoined = (): AppError => AppError.forbidden('join the room first (room:join)');
+
+/** `message:send` (chat messages and commands) and `typing`. */
+export function registerMessageHandlers(ctx: HandlerContext, gw: GatewayContext): void {
+  const { socket } = ctx;
+  const { user } = socket.data;
+
+  onEvent(ctx, 'message:send', async (payload) => {
+    const { roomId, content, clientId } = parseOrThrow(messageSendPayloadSchema, payload);
+    if (!socket.rooms.has(chatRoom(roomId))) throw notJoined();
+    const command = parseCommand(content);
+    if (command) return runCommand(gw, { roomId, clientId, user, command });
+
+    await gw.limits.message(user.id);
+    // Resolves after the commit; a new message was broadcast by then (CommitQueue.onCommitted),
+    // a repeated clientId returns the stored one and broadcasts nothing.
+    const result = await gw.commits.submit({ roomId, type: 'message', content, sender: user, clientId });
+    if (!result.ok) throw result.error;
+    return { message: result.message };
+  });
+
+  onEvent(ctx, 'typing', async (payload) => {
+    const { roomId, isTyping } = parseOrThrow(typingPayloadSchema, payload);
+    if (!socket.rooms.has(chatRoom(roomId))) throw notJoined();
+    gw.typing.update(socket.id, roomId, user, isTyping);
+    return {};
+  });
+}

@@ -1,0 +1,48 @@
+import { Counter, Gauge, Histogram, type Registry } from '@chat/common';
+
+export interface GatewayMetrics {
+  /** Socket.IO `message` events written to this replica's sockets. */
+  delivered: Counter;
+  /** From a `message:send` arriving to its ack, by kind (message/command) and outcome (ok or error code). */
+  sendDuration: Histogram<'kind' | 'outcome'>;
+  /** Messages stored per group commit. */
+  commitBatchSize: Histogram;
+  presenceChanges: Counter<'status'>;
+}
+
+export function createGatewayMetrics(registry: Registry, connectedSockets: () => number): GatewayMetrics {
+  new Gauge({
+    name: 'chat_connected_sockets',
+    help: 'Socket.IO sockets connected to this replica',
+    registers: [registry],
+    collect() {
+      this.set(connectedSockets());
+    },
+  });
+  return {
+    delivered: new Counter({
+      name: 'chat_messages_delivered_total',
+      help: 'Chat messages written to sockets of this replica (one per receiving socket)',
+      registers: [registry],
+    }),
+    sendDuration: new Histogram({
+      name: 'chat_message_send_duration_seconds',
+      help: 'message:send latency, from the event to its ack (includes the commit)',
+      labelNames: ['kind', 'outcome'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    commitBatchSize: new Histogram({
+      name: 'chat_commit_batch_size',
+      help: 'Messages stored in one group commit',
+      buckets: [1, 2, 5, 10, 20, 50, 100],
+      registers: [registry],
+    }),
+    presenceChanges: new Counter({
+      name: 'chat_presence_changes_total',
+      help: 'Presence events emitted by this replica',
+      labelNames: ['status'],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,49 @@
+import { redisKeys } from '@chat/common';
+import type { PresenceRedis } from './presence.scripts.js';
+
+export interface PresenceDrop {
+  roomId: string;
+  userId: string;
+}
+
+const ROOM_KEY_PREFIX = redisKeys.presenceRoom('');
+
+export interface SweepOptions {
+  /** Sweep even though the heartbeat is alive (a replica clearing its own presence). */
+  force: boolean;
+  /** Members removed per script call, so Redis is never blocked for long. */
+  batch: number;
+}
+
+/**
+ * Counts out every member a replica holds if its heartbeat has expired (or
+ * `force`), and returns the users whose count in a room dropped to 0. Safe to
+ * run on several replicas at once: each member is popped by exactly one caller.
+ */
+export async function sweepReplica(redis: PresenceRedis, replicaId: string, options: SweepOptions): Promise<PresenceDrop[]> {
+  const drops: PresenceDrop[] = [];
+  for (;;) {
+    const [remaining, offline] = await redis.chatPresenceSweep(
+      redisKeys.presenceReplica(replicaId),
+      redisKeys.replicaHeartbeat(replicaId),
+      redisKeys.replicas,
+      replicaId,
+      options.batch,
+      options.force ? '1' : '0',
+      ROOM_KEY_PREFIX,
+    );
+    for (const entry of offline) {
+      const [roomId, userId] = entry.split('|');
+      if (roomId && userId) drops.push({ roomId, userId });
+    }
+    if (remaining <= 0) return drops;
+  }
+}
+
+/** Replica ids other than `self` whose heartbeat has expired. */
+export async function deadReplicas(redis: PresenceRedis, self: string): Promise<string[]> {
+  const ids = (await redis.smembers(redisKeys.replicas)).filter((id) => id !== self);
+  if (ids.length === 0) return [];
+  const alive = await Promise.all(ids.map((id) => redis.exists(redisKeys.replicaHeartbeat(id))));
+  return ids.filter((_, i) => alive[i] === 0);
+}

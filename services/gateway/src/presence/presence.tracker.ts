@@ -1,0 +1,201 @@
+import { redisKeys, type Logger } from '@chat/common';
+import type { UserRef } from '@chat/common/contract';
+import type { Redis } from 'ioredis';
+import { safeError } from '../errors.js';
+import { withPresenceCommands, type PresenceRedis } from './presence.scripts.js';
+import { deadReplicas, sweepReplica, type PresenceDrop } from './presence.sweeper.js';
+
+export interface PresenceChange {
+  roomId: string;
+  user: UserRef;
+  status: 'online' | 'offline';
+}
+
+export interface PresenceTrackerOptions {
+  redis: Redis;
+  replicaId: string;
+  logger: Logger;
+  /** Heartbeat lifetime: a dead replica's presence lapses this long after its last beat. */
+  ttlMs: number;
+  heartbeatIntervalMs: number;
+  sweepIntervalMs: number;
+  sweepBatch: number;
+  /** A user came online in a room (first socket anywhere) or went offline (last one). */
+  onChange: (change: PresenceChange) => void;
+  /** Usernames of swept users, whose sockets this replica never saw. */
+  lookupUsers: (ids: string[]) => Promise<UserRef[]>;
+}
+
+interface Membership {
+  user: UserRef;
+  /** The join script's call; a leave waits for it. */
+  joined: Promise<void>;
+}
+
+const memberId = (roomId: string, userId: string, socketId: string): string => `${roomId}|${userId}|${socketId}`;
+
+/**
+ * Writes this replica's part of cluster presence and sweeps dead replicas'.
+ * Every (socket, room) pair is counted once; `join`/`leave` are idempotent.
+ */
+export class PresenceTracker {
+  private readonly redis: PresenceRedis;
+  private readonly log: Logger;
+  private readonly local = new Map<string, Map<string, Membership>>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private running = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: PresenceTrackerOptions) {
+    this.redis = withPresenceCommands(options.redis);
+    this.log = options.logger.child({ module: 'presence' });
+  }
+
+  /** Clears what an earlier run under this replica id left behind, then beats and sweeps. */
+  async start(): Promise<void> {
+    if (this.running || this.stopping) return;
+    await this.emitDrops(await sweepReplica(this.redis, this.options.replicaId, { force: true, batch: this.options.sweepBatch }));
+    await this.beat();
+    this.running = true;
+    this.heartbeatTimer = setInterval(() => void this.beat().catch((err) => this.log.warn({ err: safeError(err) }, 'heartbeat failed')), this.options.heartbeatIntervalMs);
+    this.heartbeatTimer.unref();
+    this.scheduleSweep();
+  }
+
+  /** Counts the socket in; emits `online` when it is the user's first in the room. */
+  join(socketId: string, roomId: string, user: UserRef): Promise<void> {
+    let rooms = this.local.get(socketId);
+    const existing = rooms?.get(roomId);
+    if (existing) return existing.joined;
+    if (!rooms) this.local.set(socketId, (rooms = new Map()));
+    const joined = this.track(this.countIn(roomId, user, socketId));
+    const membership: Membership = { user, joined };
+    rooms.set(roomId, membership);
+    joined.catch(() => {
+      // Not counted: forget it so a retried join counts again.
+      if (this.local.get(socketId)?.get(roomId) === membership) this.forget(socketId, roomId);
+    });
+    return joined;
+  }
+
+  /** Counts the socket out; emits `offline` when it was the user's last in the room. */
+  leave(socketId: string, roomId: string): Promise<void> {
+    const membership = this.local.get(socketId)?.get(roomId);
+    if (!membership) return Promise.resolve();
+    this.forget(socketId, roomId);
+    const { user } = membership;
+    return this.track(
+      membership.joined
+        .catch(() => undefined)
+        .then(async () => {
+          const count = await this.redis.chatPresenceLeave(
+            redisKeys.presenceRoom(roomId),
+            redisKeys.presenceReplica(this.options.replicaId),
+            user.id,
+            memberId(roomId, user.id, socketId),
+          );
+          if (count === 0) this.options.onChange({ roomId, user, status: 'offline' });
+        }),
+    );
+  }
+
+  isJoined(socketId: string, roomId: string): boolean {
+    return this.local.get(socketId)?.has(roomId) ?? false;
+  }
+
+  /** Stops beating and sweeping, waits for pending updates and removes what is left of this replica's presence. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.running = false;
+      clearInterval(this.heartbeatTimer);
+      clearTimeout(this.sweepTimer);
+      await Promise.allSettled([...this.pending]);
+      try {
+        await this.emitDrops(await sweepReplica(this.redis, this.options.replicaId, { force: true, batch: this.options.sweepBatch }));
+        await this.redis.del(redisKeys.replicaHeartbeat(this.options.replicaId));
+      } catch (err) {
+        this.log.warn({ err: safeError(err) }, 'could not clear presence at stop; survivors will sweep it');
+      }
+    })();
+    return this.stopping;
+  }
+
+  /** One pass over the cluster's replicas: counts out those whose heartbeat expired. */
+  async sweepDeadReplicas(): Promise<number> {
+    let swept = 0;
+    for (const replicaId of await deadReplicas(this.redis, this.options.replicaId)) {
+      const drops = await sweepReplica(this.redis, replicaId, { force: false, batch: this.options.sweepBatch });
+      if (drops.length > 0) this.log.info({ deadReplica: replicaId, offline: drops.length }, 'swept a dead replica');
+      swept += drops.length;
+      await this.emitDrops(drops);
+    }
+    return swept;
+  }
+
+  private async countIn(roomId: string, user: UserRef, socketId: string): Promise<void> {
+    const count = await this.redis.chatPresenceJoin(
+      redisKeys.presenceRoom(roomId),
+      redisKeys.presenceReplica(this.options.replicaId),
+      redisKeys.replicas,
+      user.id,
+      memberId(roomId, user.id, socketId),
+      this.options.replicaId,
+    );
+    if (count === 1) this.options.onChange({ roomId, user, status: 'online' });
+  }
+
+  private async beat(): Promise<void> {
+    const { replicaId, ttlMs } = this.options;
+    const existed = await this.redis.chatPresenceHeartbeat(redisKeys.replicaHeartbeat(replicaId), redisKeys.replicas, ttlMs, replicaId, new Date().toISOString());
+    if (existed === 0 && this.running) {
+      // Our heartbeat lapsed (a Redis stall or a long pause): survivors may have swept
+      // our members, so count every local one in again (the scripts skip those still counted).
+      this.log.warn('heartbeat had lapsed; recounting local presence');
+      for (const [socketId, rooms] of this.local) {
+        for (const [roomId, { user }] of rooms) await this.track(this.countIn(roomId, user, socketId));
+      }
+    }
+  }
+
+  private scheduleSweep(): void {
+    if (!this.running) return;
+    const jitter = 0.75 + Math.random() * 0.5;
+    this.sweepTimer = setTimeout(() => {
+      void this.sweepDeadReplicas()
+        .catch((err) => this.log.warn({ err: safeError(err) }, 'presence sweep failed'))
+        .finally(() => this.scheduleSweep());
+    }, this.options.sweepIntervalMs * jitter);
+    this.sweepTimer.unref();
+  }
+
+  private async emitDrops(drops: PresenceDrop[]): Promise<void> {
+    if (drops.length === 0) return;
+    let users: Map<string, UserRef>;
+    try {
+      users = new Map((await this.options.lookupUsers([...new Set(drops.map((d) => d.userId))])).map((u) => [u.id, u]));
+    } catch (err) {
+      // The counts are already right; only the events are lost (clients re-read presence on join).
+      this.log.warn({ err: safeError(err), drops: drops.length }, 'could not name swept users; offline events skipped');
+      return;
+    }
+    for (const { roomId, userId } of drops) {
+      const user = users.get(userId);
+      if (user) this.options.onChange({ roomId, user, status: 'offline' });
+    }
+  }
+
+  private forget(socketId: string, roomId: string): void {
+    const rooms = this.local.get(socketId);
+    rooms?.delete(roomId);
+    if (rooms?.size === 0) this.local.delete(socketId);
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.pending.add(promise);
+    const done = (): void => void this.pending.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
+}

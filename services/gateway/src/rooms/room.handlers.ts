@@ -1,0 +1,38 @@
+import { AppError, findMessages, onlineUserIds, parseOrThrow } from '@chat/common';
+import { chatRoom, MISSED_MAX, roomJoinPayloadSchema, roomLeavePayloadSchema } from '@chat/common/contract';
+import type { GatewayContext } from '../context.js';
+import { onEvent, type HandlerContext } from '../socket/ack.js';
+
+/** `room:join` and `room:leave`. Membership itself is REST's; these start and stop delivery. */
+export function registerRoomHandlers(ctx: HandlerContext, gw: GatewayContext): void {
+  const { socket } = ctx;
+  const { user } = socket.data;
+
+  onEvent(ctx, 'room:join', async (payload) => {
+    const { roomId, since } = parseOrThrow(roomJoinPayloadSchema, payload);
+    const room = await gw.rooms.roomForMember(roomId, user.id);
+    if (socket.disconnected) throw new AppError('unavailable', 'disconnected');
+    // Join before reading `missed`: what commits later arrives live, so nothing
+    // falls between the two (a message may come both ways; clients keep one per seq).
+    await socket.join(chatRoom(roomId));
+    try {
+      await gw.presence.join(socket.id, roomId, user);
+    } catch (err) {
+      await socket.leave(chatRoom(roomId));
+      throw err;
+    }
+    const [onlineIds, missed] = await Promise.all([
+      onlineUserIds(gw.redis, roomId),
+      since === undefined ? Promise.resolve([]) : findMessages(gw.knex, roomId, { limit: MISSED_MAX, after: since }),
+    ]);
+    const online = await gw.rooms.users([...onlineIds]);
+    return { room, online, missed };
+  });
+
+  onEvent(ctx, 'room:leave', async (payload) => {
+    const { roomId } = parseOrThrow(roomLeavePayloadSchema, payload);
+    // The adapter's leave-room event ends typing and presence (see gateway.ts), as on disconnect.
+    await socket.leave(chatRoom(roomId));
+    return {};
+  });
+}

@@ -1,0 +1,64 @@
+import { AppError, toErrorBody, type Logger } from '@chat/common';
+import type { Ack } from '@chat/common/contract';
+import { safeError, toAppError } from '../errors.js';
+import type { AckResult, ClientEvent, GatewaySocket } from './types.js';
+
+export type EventHandler<E extends ClientEvent> = (payload: unknown) => Promise<AckResult<E>>;
+
+export interface HandlerContext {
+  socket: GatewaySocket;
+  logger: Logger;
+  /** Called with the outcome of every answered event (metrics). */
+  onAnswered?: (event: ClientEvent, response: Ack, startedAt: bigint) => void;
+}
+
+/**
+ * Registers `handler` for `event`. The one place that turns handler outcomes
+ * into acks: `{ok: true, ...result}` or `{ok: false, error}`; nothing thrown
+ * escapes. An event without an ack callback is ignored: the contract requires
+ * one, and without it the client could learn nothing of the outcome.
+ */
+export function onEvent<E extends ClientEvent>(ctx: HandlerContext, event: E, handler: EventHandler<E>): void {
+  const listener = (...args: unknown[]): void => {
+    const ack = args[args.length - 1];
+    if (typeof ack !== 'function') {
+      ctx.logger.debug({ event }, 'event without an ack callback ignored');
+      return;
+    }
+    const payload = args.length >= 2 ? args[0] : undefined;
+    void answer(ctx, event, handler, args.length > 2 ? TOO_MANY_ARGUMENTS : payload, ack as (response: Ack) => void);
+  };
+  // The listener takes the raw arguments: what a client sends is untrusted until parsed.
+  ctx.socket.on(event, listener as never);
+}
+
+const TOO_MANY_ARGUMENTS = Symbol('too many arguments');
+
+async function answer<E extends ClientEvent>(
+  ctx: HandlerContext,
+  event: E,
+  handler: EventHandler<E>,
+  payload: unknown,
+  ack: (response: Ack) => void,
+): Promise<void> {
+  const startedAt = process.hrtime.bigint();
+  let response: Ack;
+  try {
+    if (payload === TOO_MANY_ARGUMENTS) throw AppError.validation('expected one payload object and an ack callback');
+    response = { ok: true, ...(await handler(payload)) };
+  } catch (err) {
+    const appError = toAppError(err);
+    if (appError.code === 'internal' || appError.code === 'unavailable') {
+      ctx.logger.error({ event, code: appError.code, err: safeError(err) }, 'event failed');
+    } else {
+      ctx.logger.debug({ event, code: appError.code }, 'event refused');
+    }
+    response = { ok: false, error: toErrorBody(appError) };
+  }
+  try {
+    ack(response);
+  } catch (err) {
+    ctx.logger.warn({ event, err: safeError(err) }, 'ack callback threw');
+  }
+  ctx.onAnswered?.(event, response, startedAt);
+}
