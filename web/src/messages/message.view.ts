@@ -1,0 +1,100 @@
+import type { Message, UserRef } from '@chat/common/contract';
+import { avatar, formatTime, h } from '../ui/dom.js';
+import type { AiStream } from './ai-streams.js';
+import type { LocalNote, PendingMessage } from './timeline.js';
+
+export interface PendingActions {
+  retry(clientId: string): void;
+  discard(clientId: string): void;
+}
+
+const time = (iso: string) => h('time', { class: 'msg__time', datetime: iso, title: new Date(iso).toLocaleString() }, formatTime(iso));
+
+/** A stored message: chat, bot or system. All text goes in as text nodes. */
+export function renderMessage(m: Message, myUserId: string): HTMLLIElement {
+  const data = { 'data-seq': m.seq, 'data-id': m.id };
+  if (m.type === 'system' || m.sender === null) {
+    return h('li', { class: 'msg msg--system', ...data }, h('p', { class: 'msg__text' }, m.content), time(m.timestamp));
+  }
+  const bot = m.type === 'bot';
+  const own = !bot && m.sender.id === myUserId;
+  const name = m.sender.username;
+  return h(
+    'li',
+    { class: `msg ${bot ? 'msg--bot' : 'msg--chat'}${own ? ' msg--own' : ''}`, ...data },
+    avatar(name, bot ? 'avatar--bot' : ''),
+    h(
+      'div',
+      { class: 'msg__bubble' },
+      h(
+        'div',
+        { class: 'msg__meta' },
+        h('span', { class: 'msg__author' }, own ? `${name} (you)` : name),
+        bot ? h('span', { class: 'badge badge--bot' }, 'bot') : null,
+        time(m.timestamp),
+      ),
+      h('p', { class: 'msg__text' }, m.content),
+    ),
+  );
+}
+
+const pendingLabel: Record<PendingMessage['state'], string> = {
+  sending: 'Sending…',
+  waiting: 'Waiting for the connection…',
+  failed: 'Not sent',
+};
+
+/** One of our sends the server has not acknowledged (or refused). */
+export function renderPending(p: PendingMessage, me: UserRef, actions: PendingActions): HTMLLIElement {
+  const failed = p.state === 'failed';
+  return h(
+    'li',
+    { class: `msg msg--chat msg--own msg--pending${failed ? ' msg--failed' : ''}`, 'data-client-id': p.clientId, 'aria-busy': failed ? undefined : 'true' },
+    avatar(me.username),
+    h(
+      'div',
+      { class: 'msg__bubble' },
+      h('div', { class: 'msg__meta' }, h('span', { class: 'msg__author' }, `${me.username} (you)`), h('span', { class: 'msg__status' }, pendingLabel[p.state])),
+      h('p', { class: 'msg__text' }, p.content),
+      failed
+        ? h(
+            'div',
+            { class: 'msg__failure' },
+            h('p', { class: 'msg__error', role: 'alert' }, p.error ?? 'The server refused this message.'),
+            p.retryable ? h('button', { type: 'button', class: 'btn btn--small', onclick: () => actions.retry(p.clientId) }, 'Retry') : null,
+            h('button', { type: 'button', class: 'btn btn--small btn--ghost', onclick: () => actions.discard(p.clientId) }, 'Dismiss'),
+          )
+        : null,
+    ),
+  );
+}
+
+/** A note only this user sees: a command's receipt or the /help text. */
+export function renderNote(note: LocalNote): HTMLLIElement {
+  return h(
+    'li',
+    { class: 'msg msg--note', 'data-note': note.id },
+    h('p', { class: 'msg__text' }, note.text),
+    h('small', { class: 'msg__hint' }, 'Only you can see this.'),
+  );
+}
+
+/** An AI answer while it streams; `updateStream` refreshes its text in place. */
+export function renderStream(stream: AiStream): HTMLLIElement {
+  return h(
+    'li',
+    { class: 'msg msg--bot msg--streaming', 'data-request-id': stream.requestId, 'aria-busy': 'true' },
+    avatar('ai', 'avatar--bot'),
+    h(
+      'div',
+      { class: 'msg__bubble' },
+      h('div', { class: 'msg__meta' }, h('span', { class: 'msg__author' }, 'ai'), h('span', { class: 'badge badge--bot' }, 'bot'), h('span', { class: 'msg__status' }, 'writing…')),
+      h('p', { class: 'msg__text' }, stream.text),
+    ),
+  );
+}
+
+export function updateStream(el: HTMLElement, stream: AiStream): void {
+  const text = el.querySelector('.msg__text');
+  if (text && text.textContent !== stream.text) text.textContent = stream.text;
+}

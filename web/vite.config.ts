@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+/**
+ * `@chat/common/contract` resolves to its TypeScript source, so the client
+ * builds without a prior `tsc -b`. It is an alias rather than a global
+ * `development` resolve condition because that condition would also pull
+ * socket.io-parser's debug build into the bundle.
+ */
+const contractSource = fileURLToPath(new URL('../packages/common/src/contract/index.ts', import.meta.url));
+
+// `vite dev` proxies to a running cluster (`npm run up` listens on 8080).
+const devTarget = process.env.CHAT_DEV_TARGET ?? 'http://127.0.0.1:8080';
+
+export default defineConfig({
+  resolve: { alias: [{ find: /^@chat\/common\/contract$/, replacement: contractSource }] },
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', assetsInlineLimit: 0 },
+  server: {
+    proxy: {
+      '/api': { target: devTarget, changeOrigin: true },
+      '/socket.io': { target: devTarget, changeOrigin: true, ws: true },
+    },
+  },
+});
