@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendMessages, type Orm } from '@chat/common';
+import type { UserRef } from '@chat/common/contract';
+import { startRedis, type RedisServer } from '@chat/testkit';
+import { useTestDatabase } from '@chat/testkit/vitest';
+import { call, closeAll, connect, Inbox, ok, rawCall, type ChatSocket } from './support/client.js';
+import { createRoom, createUser, tokenFor } from './support/fixtures.js';
+import { startTestGateway, type TestGateway } from './support/harness.js';
+
+let redis: RedisServer;
+let gw: TestGateway;
+let orm: Orm;
+let alice: UserRef;
+let bob: UserRef;
+let carol: UserRef;
+let roomId: string;
+const sockets: ChatSocket[] = [];
+
+const open = async (user: UserRef): Promise<ChatSocket> => {
+  const socket = await connect(gw.url, tokenFor(user));
+  sockets.push(socket);
+  return socket;
+};
+const storedCount = async (room: string): Promise<number> => {
+  const { rows } = await orm.em.getKnex().raw<{ rows: { n: string }[] }>('select count(*) as n from messages where room_id = ?', [room]);
+  return Number(rows[0]?.n);
+};
+
+beforeAll(async () => {
+  redis = await startRedis();
+  gw = await startTestGateway({ redisUrl: redis.url, databaseUrl: await useTestDatabase() });
+  orm = gw.orm;
+  [alice, bob, carol] = await Promise.all([createUser(orm, 'alice'), createUser(orm, 'bob'), createUser(orm, 'carol')]);
+  roomId = await createRoom(orm, alice, [bob]);
+});
+afterAll(async () => {
+  closeAll(sockets);
+  await gw?.stop();
+  await redis?.stop();
+});
+
+describe('room:join', () => {
+  it('answers a member with the room, who is online and nothing missed when no since is given', async () => {
+    const socket = await open(alice);
+    const joined = ok(await call(socket, 'room:join', { roomId }));
+    expect(joined.room).toMatchObject({ id: roomId, ownerId: alice.id, memberCount: 2 });
+    expect(joined.online).toEqual([alice]);
+    expect(joined.missed).toEqual([]);
+  });
+
+  it('refuses a non-member with forbidden and an unknown room with not_found', async () => {
+    const socket = await open(carol);
+    expect(await call(socket, 'room:join', { roomId })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await call(socket, 'room:join', { roomId: crypto.randomUUID() })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(socket.connected).toBe(true);
+  });
+
+  it('replays the oldest 100 messages after since, in ascending seq', async () => {
+    const room = await createRoom(orm, alice);
+    const drafts = Array.from({ length: 130 }, (_, i) => ({ roomId: room, type: 'message' as const, content: `m${i + 1}`, sender: alice, clientId: `c${i}` }));
+    await appendMessages(orm.em.getKnex(), drafts);
+    const socket = await open(alice);
+    const { missed } = ok(await call(socket, 'room:join', { roomId: room, since: 10 }));
+    expect(missed.map((m) => m.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 11));
+    expect(missed[0]).toMatchObject({ content: 'm11', sender: alice, type: 'message', clientId: 'c10' });
+    const { missed: tail } = ok(await call(socket, 'room:join', { roomId: room, since: 125 }));
+    expect(tail.map((m) => m.seq)).toEqual([126, 127, 128, 129, 130]);
+  });
+
+  it('refuses malformed payloads with validation, naming the field', async () => {
+    const socket = await open(alice);
+    const cases: [unknown, RegExp][] = [
+      [{}, /roomId/],
+      [{ roomId: 'not-a-uuid' }, /roomId/],
+      [{ roomId, since: -1 }, /since/],
+      [{ roomId, since: '3' }, /since/],
+      [{ roomId, extra: true }, /unknown field: extra/],
+      ['a string', /./],
+      [null, /./],
+    ];
+    for (const [payload, message] of cases) {
+      const ack = await rawCall(socket, 'room:join', payload);
+      expect(ack, JSON.stringify(payload)).toMatchObject({ ok: false, error: { code: 'validation', message: expect.stringMatching(message) } });
+    }
+  });
+});
+
+describe('message:send', () => {
+  it('stores trimmed content, acks the stored message and delivers it to the room', async () => {
+    const [a, b] = [await open(alice), await open(bob)];
+    const inbox = new Inbox(b);
+    ok(await call(a, 'room:join', { roomId }));
+    ok(await call(b, 'room:join', { roomId }));
+    const { message } = ok(await call(a, 'message:send', { roomId, content: '  hello bob  ', clientId: 'hello-1' })) as { message: { seq: number } };
+    expect(message).toMatchObject({ roomId, content: 'hello bob', clientId: 'hello-1', type: 'message', sender: alice });
+    await inbox.waitFor('the message', () => inbox.messages.some((m) => m.clientId === 'hello-1'));
+    expect(inbox.messages.find((m) => m.clientId === 'hello-1')).toEqual(message);
+  });
+
+  it('refuses a socket that has not joined the room, for sends and typing', async () => {
+    const socket = await open(bob);
+    const before = await storedCount(roomId);
+    expect(await call(socket, 'message:send', { roomId, content: 'hi', clientId: 'x1' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await call(socket, 'typing', { roomId, isTyping: true })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await storedCount(roomId)).toBe(before);
+  });
+
+  it('refuses empty, oversized or non-string content and a missing or long clientId', async () => {
+    const socket = await open(alice);
+    ok(await call(socket, 'room:join', { roomId }));
+    const before = await storedCount(roomId);
+    const cases: [unknown, RegExp][] = [
+      [{ roomId, content: '', clientId: 'v1' }, /content: must not be empty/],
+      [{ roomId, content: '   \n\t ', clientId: 'v2' }, /content: must not be empty/],
+      [{ roomId, content: 'x'.repeat(1001), clientId: 'v3' }, /content: must be at most 1000/],
+      [{ roomId, content: 42, clientId: 'v4' }, /content: must be a string/],
+      [{ roomId, content: ['hi'], clientId: 'v5' }, /content/],
+      [{ roomId, content: 'hi' }, /clientId/],
+      [{ roomId, content: 'hi', clientId: '' }, /clientId: must not be empty/],
+      [{ roomId, content: 'hi', clientId: 'c'.repeat(65) }, /clientId: must be at most 64/],
+      [{ roomId, content: 'hi', clientId: 7 }, /clientId: must be a string/],
+      [{ roomId, content: 'hi', clientId: 'v6', sender: 'admin' }, /unknown field: sender/],
+      [{ content: 'hi', clientId: 'v7' }, /roomId/],
+    ];
+    for (const [payload, message] of cases) {
+      const ack = await rawCall(socket, 'message:send', payload);
+      expect(ack, JSON.stringify(payload).slice(0, 80)).toMatchObject({ ok: false, error: { code: 'validation', message: expect.stringMatching(message) } });
+    }
+    expect(await storedCount(roomId)).toBe(before);
+    const longest = ok(await call(socket, 'message:send', { roomId, content: ` ${'y'.repeat(1000)} `, clientId: 'c'.repeat(64) }));
+    expect('message' in longest && longest.message.content.length).toBe(1000);
+  });
+});
+
+describe('typing and room:leave', () => {
+  it('relays typing to the others, not back to the typist, and refuses unknown fields', async () => {
+    const [a, b] = [await open(alice), await open(bob)];
+    const [inboxA, inboxB] = [new Inbox(a), new Inbox(b)];
+    ok(await call(a, 'room:join', { roomId }));
+    ok(await call(b, 'room:join', { roomId }));
+    ok(await call(a, 'typing', { roomId, isTyping: true }));
+    await inboxB.waitFor('typing', () => inboxB.typing.some((t) => t.isTyping && t.user.id === alice.id));
+    ok(await call(a, 'typing', { roomId, isTyping: false }));
+    await inboxB.waitFor('typing stopped', () => inboxB.typing.some((t) => !t.isTyping && t.user.id === alice.id));
+    expect(inboxA.typing.filter((t) => t.user.id === alice.id)).toEqual([]);
+    expect(await rawCall(a, 'typing', { roomId, isTyping: 'yes' })).toMatchObject({ ok: false, error: { code: 'validation' } });
+    expect(await rawCall(a, 'typing', { roomId, isTyping: true, to: 'bob' })).toMatchObject({ ok: false, error: { code: 'validation' } });
+  });
+
+  it('room:leave stops delivery and ends presence; leaving twice is fine', async () => {
+    const room = await createRoom(orm, alice, [bob]);
+    const [a, b] = [await open(alice), await open(bob)];
+    const [inboxA, inboxB] = [new Inbox(a), new Inbox(b)];
+    ok(await call(a, 'room:join', { roomId: room }));
+    ok(await call(b, 'room:join', { roomId: room }));
+    ok(await call(a, 'room:leave', { roomId: room }));
+    ok(await call(a, 'room:leave', { roomId: room }));
+    await inboxB.waitFor('alice offline', () => inboxB.presence.some((p) => p.user.id === alice.id && p.status === 'offline'));
+    ok(await call(b, 'message:send', { roomId: room, content: 'anyone?', clientId: 'after-leave' }));
+    await inboxB.waitFor('own message', () => inboxB.messagesIn(room).length === 1);
+    expect(inboxA.messagesIn(room)).toEqual([]);
+    expect(await call(a, 'message:send', { roomId: room, content: 'hi', clientId: 'x' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+  });
+});

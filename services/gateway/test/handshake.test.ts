@@ -1,0 +1,119 @@
+import jwt from 'jsonwebtoken';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { revokeToken, type Orm } from '@chat/common';
+import type { UserRef } from '@chat/common/contract';
+import { startRedis, TEST_JWT_SECRET, type RedisServer } from '@chat/testkit';
+import { useTestDatabase } from '@chat/testkit/vitest';
+import { connect, connectError, disconnection, replicaOf } from './support/client.js';
+import { createUser, tokenFor } from './support/fixtures.js';
+import { startTestGateway, type TestGateway } from './support/harness.js';
+import { pollingHandshakeStatus, websocketHandshake } from './support/raw-http.js';
+
+let redis: RedisServer;
+let gw: TestGateway;
+let orm: Orm;
+let alice: UserRef;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  gw = await startTestGateway({ redisUrl: redis.url, databaseUrl: await useTestDatabase() }, { CORS_ORIGINS: 'http://localhost:8080,https://chat.example' });
+  orm = gw.orm;
+  alice = await createUser(orm, 'alice');
+});
+afterAll(async () => {
+  await gw?.stop();
+  await redis?.stop();
+});
+
+describe('handshake', () => {
+  it('accepts a token in auth or in the token query parameter, over WebSocket and polling', async () => {
+    const token = tokenFor(alice);
+    const viaAuth = await connect(gw.url, token);
+    const viaQuery = await connect(gw.url, '', { auth: {}, query: { token } });
+    const polling = await connect(gw.url, token, { transports: ['polling'] });
+    expect([viaAuth.connected, viaQuery.connected, polling.connected]).toEqual([true, true, true]);
+    for (const s of [viaAuth, viaQuery, polling]) s.close();
+  });
+
+  it('names the replica in front of every Engine.IO session id', async () => {
+    const sockets = await Promise.all([connect(gw.url, tokenFor(alice)), connect(gw.url, tokenFor(alice), { transports: ['polling'] })]);
+    for (const socket of sockets) {
+      expect(replicaOf(socket)).toBe(gw.config.replicaId);
+      expect(socket.io.engine.id).toMatch(new RegExp(`^${gw.config.replicaId}\\.[A-Za-z0-9_-]{20}$`));
+      socket.close();
+    }
+  });
+
+  it('refuses a missing, malformed, forged, expired, wrongly signed or logged-out token with unauthorized', async () => {
+    const claims = { username: alice.username, sub: alice.id, jti: 'x' };
+    const revoked = tokenFor(alice);
+    const { jti, exp } = jwt.decode(revoked) as { jti: string; exp: number };
+    await revokeToken(gw.redis, jti, exp);
+    const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ ...claims, exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url');
+    const bad = {
+      missing: undefined,
+      malformed: 'not-a-jwt',
+      unsigned: `${header}.${body}.`,
+      otherSecret: tokenFor(alice, 3600, 'another-secret-0123456789'),
+      otherAlgorithm: jwt.sign(claims, TEST_JWT_SECRET, { algorithm: 'HS512', expiresIn: 60 }),
+      expired: jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 10 }, TEST_JWT_SECRET, { algorithm: 'HS256' }),
+      revoked,
+    };
+    for (const [name, token] of Object.entries(bad)) {
+      const err = await connectError(gw.url, token);
+      expect(err.message, name).toBe('unauthorized');
+      expect(err.data, name).toMatchObject({ code: 'unauthorized' });
+    }
+    const overPolling = await connectError(gw.url, 'not-a-jwt', { transports: ['polling'] });
+    expect(overPolling.message).toBe('unauthorized');
+  });
+
+  it('disconnects a socket when its token expires', async () => {
+    const socket = await connect(gw.url, tokenFor(alice, 2));
+    const reason = await disconnection(socket, 5_000);
+    expect(reason).toBe('io server disconnect');
+  });
+});
+
+describe('origin allowlist', () => {
+  it('refuses a browser origin that is not listed, over polling and WebSocket', async () => {
+    const evil = { Origin: 'https://evil.example' };
+    expect(await pollingHandshakeStatus(gw.url, evil)).toMatchObject({ status: 403, body: expect.stringContaining('origin not allowed') });
+    // Engine.IO answers every refused upgrade with 400; the body says why.
+    expect(await websocketHandshake(gw.url, evil)).toEqual({ status: 400, body: 'origin not allowed' });
+    const viaClient = await connectError(gw.url, tokenFor(alice), { extraHeaders: evil });
+    expect(viaClient.message).toBe('websocket error');
+    const viaPolling = await connectError(gw.url, tokenFor(alice), { transports: ['polling'], extraHeaders: evil });
+    expect(viaPolling.message).toBe('xhr poll error');
+  });
+
+  it('admits listed origins and clients that send no Origin', async () => {
+    for (const headers of [{ Origin: 'https://chat.example' }, { Origin: 'http://localhost:8080' }, {}]) {
+      const polling = await pollingHandshakeStatus(gw.url, headers);
+      expect(polling.status).toBe(200);
+      expect(polling.body).toContain(`"sid":"${gw.config.replicaId}.`);
+      expect((await websocketHandshake(gw.url, headers)).status).toBe(101);
+    }
+    const socket = await connect(gw.url, tokenFor(alice), { extraHeaders: { Origin: 'https://chat.example' } });
+    expect(socket.connected).toBe(true);
+    socket.close();
+  });
+});
+
+describe('http endpoints', () => {
+  it('serves /health with the replica id, /health/ready and /metrics', async () => {
+    const health = await fetch(`${gw.url}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', replicaId: gw.config.replicaId });
+    const ready = await fetch(`${gw.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    const socket = await connect(gw.url, tokenFor(alice));
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toMatch(/^chat_connected_sockets\{[^}]*\} 1$/m);
+    expect(metrics).toContain('chat_messages_delivered_total');
+    expect(metrics).toContain('chat_message_send_duration_seconds');
+    socket.close();
+    expect((await fetch(`${gw.url}/nope`)).status).toBe(404);
+  });
+});

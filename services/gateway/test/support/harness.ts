@@ -1,0 +1,75 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createCommandQueues,
+  createLogger,
+  createOrm,
+  createRedis,
+  loadGatewayConfig,
+  type CommandQueues,
+  type GatewayConfig,
+  type Orm,
+} from '@chat/common';
+import { TEST_JWT_SECRET } from '@chat/testkit';
+import type { Redis } from 'ioredis';
+import { createGateway, type Gateway } from '../../src/gateway.js';
+import type { GatewayOptions } from '../../src/options.js';
+
+export interface TestGateway {
+  url: string;
+  port: number;
+  gateway: Gateway;
+  config: GatewayConfig;
+  orm: Orm;
+  redis: Redis;
+  queues: CommandQueues;
+  stop(): Promise<void>;
+}
+
+let replicas = 0;
+
+/** The real gateway in this process on a free port, with connections of its own. */
+export async function startTestGateway(
+  backing: { redisUrl: string; databaseUrl: string },
+  env: Record<string, string> = {},
+  options: GatewayOptions = {},
+): Promise<TestGateway> {
+  replicas += 1;
+  const config = loadGatewayConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    REDIS_URL: backing.redisUrl,
+    DATABASE_URL: backing.databaseUrl,
+    JWT_SECRET: TEST_JWT_SECRET,
+    REPLICA_ID: `inproc${replicas}`,
+    ...env,
+  });
+  const logger = createLogger({ service: 'gateway', level: config.logLevel });
+  const orm = await createOrm({ databaseUrl: config.databaseUrl, poolMax: 5 });
+  const redis = createRedis(config.redisUrl);
+  const subscriber = createRedis(config.redisUrl, { maxRetriesPerRequest: null });
+  const queueConnection = createRedis(config.redisUrl);
+  const queues = createCommandQueues(queueConnection);
+  const httpServer = createServer();
+  const gateway = createGateway(httpServer, { config, orm, redis, subscriber, queues, logger }, options);
+  await gateway.start();
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    gateway,
+    config,
+    orm,
+    redis,
+    queues,
+    stop: () =>
+      (stopped ??= (async () => {
+        await gateway.stop();
+        await queues.close();
+        await orm.close(true);
+        await Promise.allSettled([redis.quit(), subscriber.quit(), queueConnection.quit()]);
+      })()),
+  };
+}
