@@ -1,0 +1,184 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadApiConfig, loadGatewayConfig, loadWorkerConfig, type Env } from '@chat/common';
+import { repoRoot } from '@chat/testkit';
+import {
+  buildOf,
+  commandOf,
+  dependsOn,
+  interpolate,
+  loadCompose,
+  loadRawCompose,
+  readComposeText,
+  serviceEnv,
+  testVariables,
+  type ComposeService,
+} from './support/compose.js';
+import { execForm, lastInstruction, readDockerfile } from './support/dockerfile.js';
+
+const nodeServices = {
+  api: { load: loadApiConfig, dockerfile: 'services/api/Dockerfile', port: 3000 },
+  gateway: { load: loadGatewayConfig, dockerfile: 'services/gateway/Dockerfile', port: 3101 },
+  'bot-worker': { load: loadWorkerConfig, dockerfile: 'services/bot-worker/Dockerfile', port: 3201 },
+} as const satisfies Record<string, { load: (env: Env) => object; dockerfile: string; port: number }>;
+type NodeServiceName = keyof typeof nodeServices;
+const nodeServiceNames = Object.keys(nodeServices) as NodeServiceName[];
+
+const service = async (name: string): Promise<ComposeService> => {
+  const compose = await loadCompose();
+  const found = compose.services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service ${name}`);
+  return found;
+};
+
+describe('docker-compose.yml', () => {
+  it('runs nginx, api, gateway, bot-worker, the migrate one-shot, redis and postgres', async () => {
+    const compose = await loadCompose();
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'bot-worker', 'gateway', 'migrate', 'nginx', 'postgres', 'redis']);
+  });
+
+  it('builds every image from the repo root with a Dockerfile that exists, or pins a versioned image', async () => {
+    const compose = await loadCompose();
+    for (const [name, svc] of Object.entries(compose.services)) {
+      const build = buildOf(svc);
+      if (build) {
+        expect(build.context, `${name} build context`).toBe('.');
+        expect(existsSync(join(repoRoot, build.dockerfile)), `${name}: ${build.dockerfile} exists`).toBe(true);
+      } else {
+        expect(svc.image, `${name} has a build or an image`).toMatch(/^[a-z0-9./-]+:\d[\w.-]*$/);
+      }
+    }
+    for (const name of nodeServiceNames) expect(buildOf(await service(name))?.dockerfile).toBe(nodeServices[name].dockerfile);
+  });
+
+  it('starts each Node service with node dist/main.js, as its Dockerfile does', async () => {
+    for (const name of nodeServiceNames) {
+      expect(commandOf(await service(name)), name).toEqual(['node', 'dist/main.js']);
+      const dockerfile = await readDockerfile(nodeServices[name].dockerfile);
+      const cmd = lastInstruction(dockerfile.stages.at(-1)!, 'CMD');
+      expect(execForm(cmd?.args ?? ''), `${name} Dockerfile CMD`).toEqual(['node', 'dist/main.js']);
+    }
+  });
+
+  it('runs migrations with the API image as a one-shot before the services', async () => {
+    const migrate = await service('migrate');
+    expect(buildOf(migrate)).toEqual(buildOf(await service('api')));
+    expect(commandOf(migrate)).toEqual(['node', 'dist/migrate.js']);
+    expect(migrate.restart).toBe('no');
+    expect(serviceEnv(migrate).DATABASE_URL).toBe(serviceEnv(await service('api')).DATABASE_URL);
+    expect(dependsOn(migrate)).toEqual({ postgres: 'service_healthy' });
+    for (const name of nodeServiceNames) {
+      expect(dependsOn(await service(name)), name).toEqual({
+        redis: 'service_healthy',
+        postgres: 'service_healthy',
+        migrate: 'service_completed_successfully',
+      });
+    }
+  });
+
+  it("gives each Node service an environment its config loader accepts, pointing at compose's redis and postgres", async () => {
+    for (const name of nodeServiceNames) {
+      const env = serviceEnv(await service(name));
+      const config = nodeServices[name].load(env) as { nodeEnv: string; port: number; redisUrl: string; databaseUrl: string };
+      expect(config.nodeEnv, name).toBe('production');
+      expect(config.port, name).toBe(nodeServices[name].port);
+      expect(new URL(config.redisUrl).hostname, name).toBe('redis');
+      const db = new URL(config.databaseUrl);
+      expect([db.hostname, db.username, db.password, db.pathname], name).toEqual(['postgres', 'chat', testVariables.POSTGRES_PASSWORD, '/chat']);
+    }
+    expect(loadApiConfig(serviceEnv(await service('api'))).trustProxy).toBe(true);
+    expect(loadApiConfig(serviceEnv(await service('api'))).jwtSecret).toBe(testVariables.JWT_SECRET);
+    expect(loadGatewayConfig(serviceEnv(await service('gateway'))).jwtSecret).toBe(testVariables.JWT_SECRET);
+  });
+
+  it('sets no variable that the service does not read (a typo would be silently ignored)', async () => {
+    const sentinel = 'zzunreadsentinelzz';
+    for (const name of nodeServiceNames) {
+      const env = serviceEnv(await service(name));
+      for (const key of Object.keys(env)) {
+        let read = false;
+        try {
+          read = JSON.stringify(nodeServices[name].load({ ...env, [key]: sentinel })).includes(sentinel);
+        } catch (err) {
+          if (!(err instanceof ConfigError)) throw err;
+          read = err.message.includes(key);
+        }
+        expect(read, `${name} reads ${key}`).toBe(true);
+      }
+    }
+  });
+
+  it('gives every gateway replica its own replica id (none is fixed in the environment)', async () => {
+    const env = serviceEnv(await service('gateway'));
+    expect(env.REPLICA_ID).toBeUndefined();
+    const a = loadGatewayConfig(env).replicaId;
+    const b = loadGatewayConfig(env).replicaId;
+    expect(a).not.toBe(b);
+  });
+
+  it('takes secrets only from the environment: no defaults, and compose refuses to start without them', async () => {
+    const text = await readComposeText();
+    for (const secret of ['JWT_SECRET', 'POSTGRES_PASSWORD']) {
+      const uses = [...text.matchAll(new RegExp(`\\$\\{${secret}([^}]*)\\}`, 'g'))].map((m) => m[1]);
+      expect(uses.length, secret).toBeGreaterThan(0);
+      for (const use of uses) expect(use, `${secret} is required, never defaulted`).toMatch(/^:\?/);
+      await expect(loadCompose({ ...testVariables, [secret]: undefined })).rejects.toThrow(secret);
+    }
+    expect(interpolate('${OPENAI_API_KEY:-}', {})).toBe('');
+    expect(serviceEnv((await loadCompose()).services['bot-worker']!).OPENAI_API_KEY).toBe('');
+  });
+
+  it('publishes only nginx, on 8080, and pins no host port or container name on a scalable service', async () => {
+    const compose = await loadCompose();
+    for (const [name, svc] of Object.entries(compose.services)) {
+      expect(svc.container_name, `${name} container_name`).toBeUndefined();
+      if (name !== 'nginx') expect(svc.ports ?? [], `${name} ports`).toEqual([]);
+    }
+    expect(compose.services.nginx?.ports).toEqual(['8080:8080']);
+    expect((await loadCompose({ ...testVariables, HTTP_PORT: '80' })).services.nginx?.ports).toEqual(['80:8080']);
+  });
+
+  it('health-checks every long-running service, on the port the service listens on', async () => {
+    const compose = await loadCompose();
+    for (const [name, svc] of Object.entries(compose.services)) {
+      if (name === 'migrate') continue;
+      const test = svc.healthcheck?.test;
+      expect(Array.isArray(test) && test.length > 1, `${name} has a healthcheck`).toBe(true);
+    }
+    for (const name of nodeServiceNames) {
+      const test = (await service(name)).healthcheck?.test as string[];
+      expect(test.join(' '), name).toContain(`http://127.0.0.1:${nodeServices[name].port}/health/ready`);
+    }
+    expect(compose.services.redis?.healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
+    expect(compose.services.postgres?.healthcheck?.test?.slice(0, 2)).toEqual(['CMD', 'pg_isready']);
+    expect((compose.services.nginx?.healthcheck?.test as string[]).join(' ')).toContain('http://127.0.0.1:8080/nginx-health');
+  });
+
+  it('starts nginx after the api and gateways are healthy, and points its discovery at them', async () => {
+    const nginx = await service('nginx');
+    expect(dependsOn(nginx)).toEqual({ api: 'service_healthy', gateway: 'service_healthy' });
+    const env = serviceEnv(nginx);
+    expect(env.GATEWAY_HOSTS).toBe('gateway');
+    expect(env.GATEWAY_PORT).toBe(serviceEnv(await service('gateway')).PORT);
+    expect(env.API_ADDRESS).toBe(`api:${serviceEnv(await service('api')).PORT}`);
+    expect(env.LISTEN).toBe('8080');
+  });
+
+  it('runs redis with an append-only file and noeviction, as BullMQ needs', async () => {
+    const command = commandOf(await service('redis'));
+    const option = (flag: string) => command[command.indexOf(flag) + 1];
+    expect(command[0]).toBe('redis-server');
+    expect(option('--appendonly')).toBe('yes');
+    expect(option('--maxmemory-policy')).toBe('noeviction');
+    expect((await service('redis')).volumes).toContain('redis-data:/data');
+  });
+
+  it('keeps postgres data on a named volume', async () => {
+    const compose = await loadRawCompose();
+    expect(compose.services.postgres?.volumes).toContain('postgres-data:/var/lib/postgresql/data');
+    expect(Object.keys(compose.volumes ?? {})).toEqual(expect.arrayContaining(['postgres-data', 'redis-data']));
+    const env = serviceEnv(await service('postgres'));
+    expect([env.POSTGRES_USER, env.POSTGRES_DB, env.POSTGRES_PASSWORD]).toEqual(['chat', 'chat', testVariables.POSTGRES_PASSWORD]);
+  });
+});
