@@ -49,6 +49,8 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
     }
     if (!finish) {
+      // Let the chunks reach the client, then drop the connection mid-stream.
+      await new Promise((r) => setTimeout(r, 50));
       res.destroy();
       return;
     }

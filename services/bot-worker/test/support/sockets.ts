@@ -32,6 +32,8 @@ export async function startSocketReplica(redisUrl: string): Promise<SocketReplic
     close: () =>
       (closed ??= (async () => {
         await io.close();
+        // The adapter's close() sends its unsubscribes without waiting: let them finish first.
+        await sub.ping();
         await Promise.allSettled([pub.quit(), sub.quit()]);
       })()),
   };
