@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, createRedis, onlineUserIds, redisKeys } from '@chat/common';
+import type { UserRef } from '@chat/common/contract';
+import { startRedis, waitFor, type RedisServer } from '@chat/testkit';
+import type { Redis } from 'ioredis';
+import { PresenceTracker, type PresenceChange, type PresenceTrackerOptions } from './presence.tracker.js';
+
+let server: RedisServer;
+let redis: Redis;
+const users = new Map<string, UserRef>();
+const logger = createLogger({ service: 'test', level: 'silent' });
+
+const user = (name: string): UserRef => {
+  const u = { id: randomUUID(), username: name };
+  users.set(u.id, u);
+  return u;
+};
+
+function tracker(replicaId: string, changes: PresenceChange[], options: Partial<PresenceTrackerOptions> = {}): PresenceTracker {
+  return new PresenceTracker({
+    redis,
+    replicaId,
+    logger,
+    ttlMs: 10_000,
+    heartbeatIntervalMs: 3_000,
+    sweepIntervalMs: 60_000,
+    sweepBatch: 7,
+    onChange: (change) => changes.push(change),
+    lookupUsers: async (ids) => ids.flatMap((id) => users.get(id) ?? []),
+    ...options,
+  });
+}
+
+beforeAll(async () => {
+  server = await startRedis();
+  redis = createRedis(server.url);
+});
+afterAll(async () => {
+  await redis?.quit();
+  await server?.stop();
+});
+
+describe('presence tracker', () => {
+  it('emits online for a user’s first socket in a room on any replica and offline for the last', async () => {
+    const changes: PresenceChange[] = [];
+    const [a, b] = [tracker(`a-${randomUUID()}`, changes), tracker(`b-${randomUUID()}`, changes)];
+    const alice = user('alice');
+    const room = randomUUID();
+    await a.join('s1', room, alice);
+    await b.join('s2', room, alice);
+    await a.join('s1', room, alice);
+    expect(changes).toEqual([{ roomId: room, user: alice, status: 'online' }]);
+    expect(await redis.hget(redisKeys.presenceRoom(room), alice.id)).toBe('2');
+    await a.leave('s1', room);
+    await a.leave('s1', room);
+    expect(changes).toHaveLength(1);
+    expect(await onlineUserIds(redis, room)).toEqual(new Set([alice.id]));
+    await b.leave('s2', room);
+    expect(changes.at(-1)).toEqual({ roomId: room, user: alice, status: 'offline' });
+    expect(await redis.exists(redisKeys.presenceRoom(room))).toBe(0);
+  });
+
+  it('lets survivors sweeping a dead replica at once count each member out exactly once', async () => {
+    const changes: PresenceChange[] = [];
+    const deadId = `dead-${randomUUID()}`;
+    // Never started, so it has no heartbeat: to the others it is a replica that died.
+    const dead = tracker(deadId, []);
+    const live = tracker(`live-${randomUUID()}`, []);
+    await live.start();
+    const rooms = [randomUUID(), randomUUID(), randomUUID()];
+    const people = Array.from({ length: 8 }, (_, i) => user(`u${i}`));
+    for (const room of rooms) {
+      for (const [i, person] of people.entries()) {
+        await dead.join(`d-${i}-a`, room, person);
+        await dead.join(`d-${i}-b`, room, person);
+      }
+    }
+    const stayer = people[0]!;
+    await live.join('live-socket', rooms[0]!, stayer);
+
+    const survivors = Array.from({ length: 4 }, (_, i) => tracker(`s${i}-${randomUUID()}`, changes));
+    await Promise.all(survivors.map((s) => s.sweepDeadReplicas()));
+
+    const expected = rooms.flatMap((room) => people.filter((p) => !(p === stayer && room === rooms[0])).map((p) => `${room}|${p.id}`));
+    expect(changes.map((c) => `${c.roomId}|${c.user.id}`).sort()).toEqual(expected.sort());
+    expect(changes.every((c) => c.status === 'offline')).toBe(true);
+    expect(await onlineUserIds(redis, rooms[0]!)).toEqual(new Set([stayer.id]));
+    expect(await redis.hget(redisKeys.presenceRoom(rooms[0]!), stayer.id)).toBe('1');
+    expect(await redis.exists(redisKeys.presenceReplica(deadId))).toBe(0);
+    expect(await redis.sismember(redisKeys.replicas, deadId)).toBe(0);
+    await live.stop();
+  });
+
+  it('leaves a replica with a live heartbeat alone', async () => {
+    const alive = tracker(`alive-${randomUUID()}`, []);
+    await alive.start();
+    const room = randomUUID();
+    const bob = user('bob');
+    await alive.join('s', room, bob);
+    expect(await tracker(`other-${randomUUID()}`, []).sweepDeadReplicas()).toBe(0);
+    expect(await onlineUserIds(redis, room)).toEqual(new Set([bob.id]));
+    await alive.stop();
+    expect(await onlineUserIds(redis, room)).toEqual(new Set());
+  });
+
+  it('recounts its members when its own heartbeat lapsed and survivors swept them', async () => {
+    const changes: PresenceChange[] = [];
+    const slow = tracker(`slow-${randomUUID()}`, changes, { ttlMs: 300, heartbeatIntervalMs: 1_200 });
+    await slow.start();
+    const room = randomUUID();
+    const carol = user('carol');
+    await slow.join('s', room, carol);
+    const sweeper = tracker(`sweeper-${randomUUID()}`, changes);
+    const inRoom = (): string[] => changes.filter((c) => c.roomId === room).map((c) => c.status);
+    await waitFor('the heartbeat to lapse and a survivor to sweep', async () => {
+      await sweeper.sweepDeadReplicas();
+      return inRoom().length === 2;
+    }, 5_000);
+    expect(inRoom()).toEqual(['online', 'offline']);
+    await waitFor('the recount at the next beat', () => inRoom().length === 3, 5_000);
+    expect(inRoom()).toEqual(['online', 'offline', 'online']);
+    expect(await redis.hget(redisKeys.presenceRoom(room), carol.id)).toBe('1');
+    await slow.stop();
+  });
+
+  it('clears at start what an earlier run under the same replica id left behind', async () => {
+    const changes: PresenceChange[] = [];
+    const replicaId = `restarted-${randomUUID()}`;
+    const room = randomUUID();
+    const dave = user('dave');
+    await tracker(replicaId, []).join('old-socket', room, dave);
+    const restarted = tracker(replicaId, changes);
+    await restarted.start();
+    expect(changes).toEqual([{ roomId: room, user: dave, status: 'offline' }]);
+    expect(await redis.exists(redisKeys.presenceReplica(replicaId))).toBe(0);
+    await restarted.stop();
+    expect(await redis.exists(redisKeys.replicaHeartbeat(replicaId))).toBe(0);
+  });
+});
