@@ -105,10 +105,13 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Api {
       const s = server;
       if (!s?.listening) return;
       const closed = new Promise<void>((resolve) => s.close(() => resolve()));
-      // close() stops accepting and drops idle keep-alive connections; busy ones finish first.
-      const timer = setTimeout(() => s.closeAllConnections(), opts.shutdownTimeoutMs);
+      // close() stops accepting and drops idle keep-alive connections; busy ones finish their
+      // request and are dropped as soon as they go idle; stragglers are cut at the deadline.
+      const sweep = setInterval(() => s.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => s.closeAllConnections(), opts.shutdownTimeoutMs);
       await closed;
-      clearTimeout(timer);
+      clearInterval(sweep);
+      clearTimeout(deadline);
     })());
 
   return { app, callback, registry, start, stop };

@@ -1,5 +1,6 @@
-import { createLogger, createOrm, createRedis, loadApiConfig, loadOrExit } from '@chat/common';
+import { createLogger, createRedis, loadApiConfig, loadOrExit } from '@chat/common';
 import { createApi } from './app.js';
+import { connectOrm } from './db/connect.js';
 
 /** Wires config → ORM → Redis → API and listens; SIGTERM/SIGINT stop it cleanly. */
 async function main(): Promise<void> {
@@ -7,7 +8,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'api', level: config.logLevel });
   const log = logger.child({ module: 'main' });
 
-  const orm = await createOrm({ databaseUrl: config.databaseUrl });
+  const orm = await connectOrm({ databaseUrl: config.databaseUrl }, logger);
   const redis = createRedis(config.redisUrl);
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis error'));
   const api = createApi({ config, orm, redis, logger });

@@ -26,8 +26,7 @@ async function probe(run: () => Promise<unknown>, timeoutMs: number): Promise<Ch
 
 export async function checkDependencies(services: ApiServices, timeoutMs: number): Promise<DependencyChecks> {
   const [redis, postgres] = await Promise.all([
-    // A client that is reconnecting would only queue the PING: report it down at once.
-    services.redis.status === 'ready' ? probe(() => services.redis.ping(), timeoutMs) : Promise.resolve<CheckResult>('down'),
+    probe(() => services.redis.ping(), timeoutMs),
     probe(() => services.orm.em.getKnex().raw('select 1'), timeoutMs),
   ]);
   return { redis, postgres };
