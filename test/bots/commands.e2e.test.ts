@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuthResponse, MessageSendResult } from '@chat/common/contract';
+import { startCluster, waitFor, type Cluster } from '@chat/testkit';
+import { useTestDatabase } from '@chat/testkit/vitest';
+import { startFakeOpenAi, type FakeOpenAi } from '../../services/bot-worker/test/fakes/fake-openai.js';
+import { startFakeStooq, type FakeStooq } from '../../services/bot-worker/test/fakes/fake-stooq.js';
+import { Client, Rest } from './support/chat.js';
+
+const COMMAND_LIMIT = 5;
+let cluster: Cluster;
+let stooq: FakeStooq;
+let openai: FakeOpenAi;
+let rest: Rest;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  [stooq, openai] = await Promise.all([startFakeStooq(), startFakeOpenAi()]);
+  cluster = await startCluster({
+    databaseUrl: await useTestDatabase(),
+    gateways: 2,
+    workers: 1,
+    gatewayEnv: { RATE_LIMIT_COMMANDS: String(COMMAND_LIMIT) },
+    workerEnv: {
+      STOOQ_URL: stooq.url,
+      STOOQ_TIMEOUT_MS: '5000',
+      OPENAI_API_KEY: 'sk-e2e',
+      OPENAI_BASE_URL: openai.baseUrl,
+      OPENAI_MODEL: 'fake-model',
+      BOT_BACKOFF_MS: '20',
+    },
+  });
+  rest = new Rest(cluster.url);
+});
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await cluster?.stop();
+  await Promise.allSettled([stooq?.close(), openai?.close()]);
+});
+
+/** A room with two members, alice connected to gw1 and bob to gw2, both joined. */
+async function twoReplicaRoom(): Promise<{ roomId: string; alice: AuthResponse; bob: AuthResponse; onGw1: Client; onGw2: Client }> {
+  const [alice, bob] = await Promise.all([rest.register('alice'), rest.register('bob')]);
+  const room = await rest.createRoom(alice.token);
+  await rest.joinRoom(bob.token, room.id);
+  const onGw1 = await Client.on(cluster.url, 'gw1', alice.token);
+  const onGw2 = await Client.on(cluster.url, 'gw2', bob.token);
+  clients.push(onGw1, onGw2);
+  await onGw1.join(room.id);
+  await onGw2.join(room.id);
+  return { roomId: room.id, alice, bob, onGw1, onGw2 };
+}
+
+function jobIdOf(ack: Awaited<ReturnType<Client['send']>>): string {
+  if (!ack.ok) throw new Error(`send refused: ${ack.error.code} ${ack.error.message}`);
+  const result: MessageSendResult = ack;
+  if (!('jobId' in result)) throw new Error('not a queued command');
+  return result.jobId;
+}
+
+describe('bot commands through nginx, two gateways and a worker process', () => {
+  it('answers /stock sent on one replica to the members on every replica', async () => {
+    const { roomId, alice, onGw1, onGw2 } = await twoReplicaRoom();
+    stooq.script('aapl.us', { kind: 'ok', close: 189.987 });
+
+    const ack = await onGw1.send(roomId, '/stock=aapl.us');
+    expect(ack).toMatchObject({ ok: true, command: 'stock' });
+    jobIdOf(ack);
+
+    const isQuote = (m: { content: string }) => m.content === 'AAPL.US quote is $189.99 per share';
+    const reply = await onGw2.waitForMessage('the quote on gw2', isQuote);
+    await onGw1.waitForMessage('the quote on gw1', isQuote);
+    expect(reply).toMatchObject({ roomId, type: 'bot', sender: { id: null, username: 'stock-bot' }, clientId: null });
+    // The command itself is not stored; the reply is.
+    expect((await rest.history(alice.token, roomId)).filter((m) => m.type !== 'system')).toEqual([reply]);
+  });
+
+  it('delivers the reply to the others and to history when the requester has disconnected', async () => {
+    const { roomId, alice, onGw1, onGw2 } = await twoReplicaRoom();
+    stooq.script('gone.us', { kind: 'hold', then: { kind: 'ok', close: 1.5 } });
+
+    jobIdOf(await onGw1.send(roomId, '/stock=GONE.US'));
+    await waitFor('the worker to ask Stooq', () => stooq.requests('gone.us').length === 1);
+    onGw1.close();
+    stooq.release();
+
+    const reply = await onGw2.waitForMessage('the quote', (m) => m.type === 'bot');
+    expect(reply.content).toBe('GONE.US quote is $1.50 per share');
+    expect((await rest.history(alice.token, roomId)).filter((m) => m.type === 'bot')).toEqual([reply]);
+    // Back online, the requester catches up with `since`.
+    const again = await Client.on(cluster.url, 'gw1', alice.token);
+    clients.push(again);
+    const joined = await again.join(roomId, reply.seq - 1);
+    expect(joined.missed).toEqual([reply]);
+  });
+
+  it('streams /ai to every replica as ai:delta, then one stored message', async () => {
+    const { roomId, alice, onGw1, onGw2 } = await twoReplicaRoom();
+    openai.script({ kind: 'answer', chunks: ['Forty', '-two.'], chunkDelayMs: 10 });
+
+    const requestId = jobIdOf(await onGw1.send(roomId, '/ai what is the answer?'));
+    const reply = await onGw2.waitForMessage('the AI answer', (m) => m.type === 'bot');
+
+    expect(reply).toMatchObject({ content: 'Forty-two.', sender: { id: null, username: 'ai' } });
+    expect(onGw2.deltas).toEqual([
+      { roomId, requestId, delta: 'Forty' },
+      { roomId, requestId, delta: '-two.' },
+    ]);
+    await onGw1.waitForMessage('the AI answer on gw1', (m) => m.id === reply.id);
+    expect(onGw1.deltas.map((d) => d.delta).join('')).toBe('Forty-two.');
+    expect((await rest.history(alice.token, roomId)).filter((m) => m.type === 'bot')).toEqual([reply]);
+  });
+
+  it('refuses commands over the per-user limit across replicas and queues nothing for them', async () => {
+    const { roomId, alice, onGw1 } = await twoReplicaRoom();
+    const elsewhere = await Client.on(cluster.url, 'gw2', alice.token);
+    clients.push(elsewhere);
+    await elsewhere.join(roomId);
+
+    const acks = [];
+    for (let i = 0; i < COMMAND_LIMIT; i++) acks.push(await (i % 2 === 0 ? onGw1 : elsewhere).send(roomId, `/stock=LIMIT${i}.US`));
+    const refused = await elsewhere.send(roomId, '/stock=OVER.US');
+
+    expect(acks.every((a) => a.ok)).toBe(true);
+    expect(refused).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    await waitFor('the allowed commands to be answered', async () => (await rest.history(alice.token, roomId)).filter((m) => m.type === 'bot').length === COMMAND_LIMIT);
+    const replies = (await rest.history(alice.token, roomId)).filter((m) => m.type === 'bot');
+    expect(replies.map((m) => m.content).sort()).toEqual(Array.from({ length: COMMAND_LIMIT }, (_, i) => `Sorry, no quote for LIMIT${i}.US.`).sort());
+    expect(stooq.requests('over.us')).toEqual([]);
+  });
+});
