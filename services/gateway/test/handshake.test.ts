@@ -89,7 +89,8 @@ describe('origin allowlist', () => {
   });
 
   it('admits listed origins and clients that send no Origin', async () => {
-    for (const headers of [{ Origin: 'https://chat.example' }, { Origin: 'http://localhost:8080' }, {}]) {
+    const headerSets: Record<string, string>[] = [{ Origin: 'https://chat.example' }, { Origin: 'http://localhost:8080' }, {}];
+    for (const headers of headerSets) {
       const polling = await pollingHandshakeStatus(gw.url, headers);
       expect(polling.status).toBe(200);
       expect(polling.body).toContain(`"sid":"${gw.config.replicaId}.`);

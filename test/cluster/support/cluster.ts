@@ -1,0 +1,41 @@
+import { startCluster, type Cluster } from '@chat/testkit';
+import { useTestDatabase } from '@chat/testkit/vitest';
+import { connect, replicaOf, type ChatSocket, type ConnectOptions } from '../../../services/gateway/test/support/client.js';
+import { Rest } from './rest.js';
+
+export interface ChatCluster {
+  cluster: Cluster;
+  /** nginx: the one public entry. */
+  url: string;
+  rest: Rest;
+  replicaIds: string[];
+  /** A socket through nginx that landed on `replicaId` (new sessions are spread, so a few tries do it). */
+  connectTo(replicaId: string, token: string, options?: ConnectOptions): Promise<ChatSocket>;
+  stop(): Promise<void>;
+}
+
+/** API, `gateways` gateway processes and nginx, on a private Redis and a fresh database. */
+export async function startChatCluster(gateways: 2 | 3, gatewayEnv: Record<string, string> = {}): Promise<ChatCluster> {
+  const cluster = await startCluster({
+    databaseUrl: await useTestDatabase(),
+    gateways,
+    gatewayEnv,
+    echo: process.env.CLUSTER_ECHO === '1',
+  });
+  const url = cluster.url;
+  return {
+    cluster,
+    url,
+    rest: new Rest(url),
+    replicaIds: cluster.gateways.map((g) => g.env.REPLICA_ID!),
+    connectTo: async (replicaId, token, options = {}) => {
+      for (let attempt = 0; attempt < 30; attempt++) {
+        const socket = await connect(url, token, options);
+        if (replicaOf(socket) === replicaId) return socket;
+        socket.close();
+      }
+      throw new Error(`no session landed on ${replicaId} in 30 tries`);
+    },
+    stop: () => cluster.stop(),
+  };
+}
