@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 /**
  * `@chat/common/contract` resolves to its TypeScript source, so the client
@@ -12,7 +12,28 @@ const contractSource = fileURLToPath(new URL('../packages/common/src/contract/in
 // `vite dev` proxies to a running cluster (`npm run up` listens on 8080).
 const devTarget = process.env.CHAT_DEV_TARGET ?? 'http://127.0.0.1:8080';
 
+/**
+ * A Content-Security-Policy for the built page, as a second line of defence:
+ * the client only ever renders text, and with this even injected markup could
+ * not run script. Build only: `vite dev` injects inline styles and scripts.
+ */
+const contentSecurityPolicy: Plugin = {
+  name: 'chat-content-security-policy',
+  apply: 'build',
+  transformIndexHtml: () => [
+    {
+      tag: 'meta',
+      attrs: {
+        'http-equiv': 'Content-Security-Policy',
+        content: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'self'",
+      },
+      injectTo: 'head-prepend',
+    },
+  ],
+};
+
 export default defineConfig({
+  plugins: [contentSecurityPolicy],
   resolve: { alias: [{ find: /^@chat\/common\/contract$/, replacement: contractSource }] },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', assetsInlineLimit: 0 },
   server: {

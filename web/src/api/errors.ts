@@ -36,9 +36,8 @@ export function describeError(code: ErrorCode | 'network', message = '', retryAf
     case 'not_found':
       return message ? `Not found: ${sentence(message)}` : 'That no longer exists.';
     case 'rate_limited':
-      return retryAfter
-        ? `You are going too fast. Please wait ${retryAfter} s and try again.`
-        : 'You are going too fast. Please wait a moment and try again.';
+      if (retryAfter) return `You are going too fast. Please wait ${retryAfter} s and try again.`;
+      return message ? `You are going too fast: ${sentence(message)}` : 'You are going too fast. Please wait a moment and try again.';
     case 'unavailable':
       return 'The service is busy or restarting. Please try again in a moment.';
     case 'network':

@@ -22,18 +22,25 @@ const NEAR_TOP_PX = 120;
  * inserts what is new; scrolling near the top asks for older pages.
  */
 export class TimelineView {
+  /** The scrolling list with its "new messages" button. */
   readonly element: HTMLElement;
+  readonly #scroller: HTMLElement;
   readonly #list: HTMLOListElement;
   readonly #older: HTMLButtonElement;
+  readonly #newBelow: HTMLButtonElement;
+  #lastKey: string | undefined;
   readonly #nodes = new Map<string, HTMLElement>();
   #olderState: OlderState = 'none';
 
   constructor(private readonly me: UserRef, private readonly actions: PendingActions & { loadOlder(): void }) {
     this.#older = h('button', { type: 'button', class: 'btn btn--small btn--ghost timeline__older', onclick: () => actions.loadOlder() }, 'Load older messages');
     this.#list = h('ol', { class: 'timeline__list', 'aria-label': 'Messages' });
-    this.element = h('div', { class: 'timeline', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: 0 }, this.#older, this.#list);
-    this.element.addEventListener('scroll', () => {
-      if (this.#olderState === 'more' && this.element.scrollTop < NEAR_TOP_PX) actions.loadOlder();
+    this.#scroller = h('div', { class: 'timeline', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: 0 }, this.#older, this.#list);
+    this.#newBelow = h('button', { type: 'button', class: 'btn btn--primary btn--small timeline__new', hidden: true, onclick: () => this.scrollToBottom() }, 'New messages ↓');
+    this.element = h('div', { class: 'timeline-wrap' }, this.#scroller, this.#newBelow);
+    this.#scroller.addEventListener('scroll', () => {
+      if (this.#olderState === 'more' && this.#scroller.scrollTop < NEAR_TOP_PX) actions.loadOlder();
+      if (this.#nearBottom()) this.#newBelow.hidden = true;
     }, { passive: true });
     this.setOlder('none');
   }
@@ -47,18 +54,33 @@ export class TimelineView {
 
   /** True when the list does not fill the view yet, so scrolling cannot ask for more. */
   get underfilled(): boolean {
-    return this.element.scrollHeight <= this.element.clientHeight + NEAR_TOP_PX;
+    return this.#scroller.scrollHeight <= this.#scroller.clientHeight + NEAR_TOP_PX;
+  }
+
+  scrollToBottom(): void {
+    this.#scroller.scrollTop = this.#scroller.scrollHeight;
+    this.#newBelow.hidden = true;
   }
 
   render(timeline: Timeline, streams: AiStream[], intent: ScrollIntent = 'auto'): void {
-    const el = this.element;
-    const nearBottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+    const el = this.#scroller;
+    const nearBottom = this.#nearBottom();
     const before = { height: el.scrollHeight, top: el.scrollTop };
 
-    this.#reconcile(this.#items(timeline, streams));
+    const items = this.#items(timeline, streams);
+    this.#reconcile(items);
+    const lastKey = items.at(-1)?.key;
+    const grewAtEnd = lastKey !== this.#lastKey;
+    this.#lastKey = lastKey;
 
-    if (intent === 'bottom' || (intent === 'auto' && nearBottom)) el.scrollTop = el.scrollHeight;
+    if (intent === 'bottom' || (intent === 'auto' && nearBottom)) this.scrollToBottom();
     else if (intent === 'keep') el.scrollTop = before.top + (el.scrollHeight - before.height);
+    else if (grewAtEnd) this.#newBelow.hidden = false; // the reader is further up: say something arrived
+  }
+
+  #nearBottom(): boolean {
+    const el = this.#scroller;
+    return el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
   }
 
   #items(timeline: Timeline, streams: AiStream[]): Item[] {

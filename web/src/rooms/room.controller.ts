@@ -1,6 +1,4 @@
 import {
-  HISTORY_DEFAULT_LIMIT,
-  HISTORY_MAX_LIMIT,
   MISSED_MAX,
   type AiDeltaEvent,
   type Message,
@@ -14,8 +12,9 @@ import { describe, describeError, isRetryable } from '../api/errors.js';
 import { AiStreams } from '../messages/ai-streams.js';
 import { newClientId } from '../messages/client-id.js';
 import { commandNote } from '../messages/command-note.js';
+import { History } from '../messages/history.js';
 import { Timeline } from '../messages/timeline.js';
-import type { OlderState, ScrollIntent } from '../messages/timeline.view.js';
+import type { ScrollIntent } from '../messages/timeline.view.js';
 import { Members } from '../presence/members.js';
 import { NotDelivered, type Connection } from '../socket/connection.js';
 import { TypingSender, TypingWatchers } from '../typing/typing.js';
@@ -32,7 +31,6 @@ export interface RoomControllerDeps {
   onBack(): void;
 }
 
-const GAP_FILL_DELAY_MS = 1_000;
 const DETAILS_REFRESH_DELAY_MS = 300;
 
 const logLost = (what: string) => (err: unknown) => console.debug(`${what} not delivered`, err);
@@ -50,13 +48,13 @@ export class RoomController {
   readonly #streams = new AiStreams();
   readonly #typingOut: TypingSender;
   readonly #typingIn: TypingWatchers;
+  readonly #history: History;
   readonly #pruneTimer: ReturnType<typeof setInterval>;
   #member = false;
   #joined = false;
   #closed = false;
-  #older: OlderState = 'none';
   #syncing: Promise<void> | null = null;
-  #gapTimer: ReturnType<typeof setTimeout> | undefined;
+  #syncAgain = false;
   #detailsTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly deps: RoomControllerDeps) {
@@ -70,7 +68,7 @@ export class RoomController {
       send: (content) => this.send(content),
       edit: (empty) => this.#typingOut.input(empty),
       blur: () => this.#typingOut.stop(),
-      loadOlder: () => void this.loadOlder(),
+      loadOlder: () => void this.#history.loadOlder(),
       join: () => void this.join(),
       leave: () => void this.leave(),
       back: () => deps.onBack(),
@@ -79,6 +77,15 @@ export class RoomController {
         this.#timeline.removePending(clientId);
         this.#render();
       },
+    });
+    this.#history = new History({
+      api: deps.api,
+      roomId: deps.roomId,
+      timeline: this.#timeline,
+      view: this.view.timeline,
+      render: (intent) => this.#render(intent),
+      isClosed: () => this.#closed,
+      onError: (err) => this.view.setComposerError(describe(err)),
     });
   }
 
@@ -98,14 +105,12 @@ export class RoomController {
       this.#member = true;
       this.view.showChat();
       this.view.setMembers(this.#members);
-      const latest = await api.history(roomId, { limit: HISTORY_DEFAULT_LIMIT });
+      await this.#history.loadLatest();
       if (this.#closed) return;
-      this.#timeline.add(latest);
-      this.#setOlder(latest.length === HISTORY_DEFAULT_LIMIT && (this.#timeline.firstSeq ?? 1) > 1 ? 'more' : 'none');
-      this.#render('bottom');
-      this.view.focusComposer();
+      // Not on touch screens, where focusing would pop the keyboard over the messages.
+      if (matchMedia('(pointer: fine)').matches) this.view.focusComposer();
       await this.sync();
-      this.#fillView();
+      this.#history.fillView();
     } catch (err) {
       if (!this.#closed) this.view.showError(describe(err));
     }
@@ -134,7 +139,17 @@ export class RoomController {
   /** Joins the socket room with `since` = the last seq seen; runs on open and after every reconnect. */
   sync(): Promise<void> {
     if (!this.#member || this.#closed || !this.deps.connection.connected) return Promise.resolve();
-    this.#syncing ??= this.#sync().finally(() => (this.#syncing = null));
+    if (this.#syncing) {
+      // A reconnect while a sync is in flight: that one may have been lost, so run once more after it.
+      this.#syncAgain = true;
+      return this.#syncing;
+    }
+    this.#syncing = (async () => {
+      do {
+        this.#syncAgain = false;
+        await this.#sync().catch((err: unknown) => this.view.setComposerError(describe(err)));
+      } while (this.#syncAgain && !this.#closed && this.deps.connection.connected);
+    })().finally(() => (this.#syncing = null));
     return this.#syncing;
   }
 
@@ -164,7 +179,9 @@ export class RoomController {
     this.view.setRoom(ack.room);
     this.deps.onRoomChanged(ack.room);
     this.#render();
-    if (ack.missed.length >= MISSED_MAX) await this.#fillAfter(since);
+    // `missed` holds the first MISSED_MAX after `since`: page the rest.
+    const lastMissed = ack.missed.at(-1);
+    if (ack.missed.length >= MISSED_MAX && lastMissed) await this.#history.fillAfter(lastMissed.seq);
     for (const p of this.#timeline.pending()) {
       if (p.state !== 'failed' && !this.#closed && this.#joined) await this.#deliver(p.clientId);
     }
@@ -192,7 +209,13 @@ export class RoomController {
       ack = await this.deps.connection.send({ roomId: this.deps.roomId, content: pending.content, clientId });
     } catch (err) {
       if (!(err instanceof NotDelivered)) throw err;
-      this.#timeline.updatePending(clientId, { state: 'waiting' });
+      // Offline: sent again after the re-join. Online but unanswered: the user may retry (same clientId, so no double).
+      this.#timeline.updatePending(
+        clientId,
+        this.deps.connection.connected
+          ? { state: 'failed', error: 'No answer from the server yet.', retryable: true }
+          : { state: 'waiting' },
+      );
       return this.#render();
     }
     if (this.#closed) return;
@@ -211,23 +234,6 @@ export class RoomController {
     this.#render();
   }
 
-  async loadOlder(): Promise<void> {
-    const first = this.#timeline.firstSeq;
-    if (this.#older !== 'more' || this.#closed || first === undefined) return;
-    this.#setOlder('loading');
-    try {
-      const page = await this.deps.api.history(this.deps.roomId, { before: first, limit: HISTORY_DEFAULT_LIMIT });
-      if (this.#closed) return;
-      this.#timeline.add(page);
-      this.#setOlder(page.length === HISTORY_DEFAULT_LIMIT && (page[0]?.seq ?? 1) > 1 ? 'more' : 'none');
-      this.#render('keep');
-      this.#fillView();
-    } catch (err) {
-      this.#setOlder('more');
-      this.view.setComposerError(describe(err));
-    }
-  }
-
   onMessage(message: Message): void {
     if (message.roomId !== this.deps.roomId || !this.#member) return;
     if (this.#timeline.add([message]).length === 0) return;
@@ -235,7 +241,7 @@ export class RoomController {
     if (message.sender?.id) this.#typingIn.clear(message.sender.id);
     if (message.type === 'system') this.#refreshDetailsSoon();
     this.#render(message.sender?.id === this.deps.me.id ? 'bottom' : 'auto');
-    if (this.#timeline.gapAfter() !== undefined) this.#fillGapSoon();
+    this.#history.checkGap();
   }
 
   onPresence(event: PresenceEvent): void {
@@ -261,33 +267,11 @@ export class RoomController {
     this.#closed = true;
     this.#typingIn.clearAll();
     clearInterval(this.#pruneTimer);
-    clearTimeout(this.#gapTimer);
+    this.#history.close();
     clearTimeout(this.#detailsTimer);
     if (this.#joined) this.deps.connection.leave(this.deps.roomId).catch(logLost('room:leave'));
     this.#joined = false;
     this.view.element.remove();
-  }
-
-  /** Pages forward over REST from `seq` until the end: after a full `missed` or to close a hole. */
-  async #fillAfter(seq: number): Promise<void> {
-    let after = seq;
-    for (;;) {
-      const page = await this.deps.api.history(this.deps.roomId, { after, limit: HISTORY_MAX_LIMIT });
-      if (this.#closed) return;
-      this.#timeline.add(page);
-      this.#render();
-      const last = page.at(-1);
-      if (page.length < HISTORY_MAX_LIMIT || !last) return;
-      after = last.seq;
-    }
-  }
-
-  #fillGapSoon(): void {
-    this.#gapTimer ??= setTimeout(() => {
-      this.#gapTimer = undefined;
-      const gap = this.#timeline.gapAfter();
-      if (gap !== undefined && !this.#closed) this.#fillAfter(gap).catch((err: unknown) => this.view.setComposerError(describe(err)));
-    }, GAP_FILL_DELAY_MS);
   }
 
   #refreshDetailsSoon(): void {
@@ -304,16 +288,6 @@ export class RoomController {
         (err: unknown) => console.debug('room details refresh failed', err),
       );
     }, DETAILS_REFRESH_DELAY_MS);
-  }
-
-  /** A short history does not fill the view, so no scroll could ask for more: ask now. */
-  #fillView(): void {
-    if (this.#older === 'more' && this.view.timeline.underfilled) void this.loadOlder();
-  }
-
-  #setOlder(state: OlderState): void {
-    this.#older = state;
-    this.view.timeline.setOlder(state);
   }
 
   #render(intent: ScrollIntent = 'auto'): void {

@@ -40,7 +40,7 @@ export class RoomView {
     });
     this.#leave = h('button', { type: 'button', class: 'btn btn--ghost btn--small', onclick: () => actions.leave() }, 'Leave');
     this.#input = h('textarea', {
-      id: 'composer-input', class: 'composer__input', rows: 1, maxlength: MESSAGE_MAX_LENGTH, placeholder: 'Write a message — /help lists commands',
+      id: 'composer-input', class: 'composer__input', rows: 1, maxlength: MESSAGE_MAX_LENGTH, placeholder: 'Message · /help for commands',
       autocomplete: 'off', 'aria-describedby': 'composer-help',
     });
     this.#input.addEventListener('input', () => {
@@ -61,7 +61,7 @@ export class RoomView {
       h('label', { for: 'composer-input', class: 'sr-only' }, 'Message'),
       this.#input,
       h('button', { type: 'submit', class: 'btn btn--primary composer__send' }, 'Send'),
-      h('p', { id: 'composer-help', class: 'sr-only' }, 'Enter sends, Shift+Enter starts a new line.'),
+      h('p', { id: 'composer-help', class: 'sr-only' }, 'Enter sends, Shift+Enter starts a new line. /help lists the commands.'),
     );
     this.#members.append(h('h3', { class: 'members__title' }, 'Members'), this.#memberList);
     this.#body = h('div', { class: 'room__body' });

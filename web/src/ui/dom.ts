@@ -50,7 +50,12 @@ export function avatar(name: string, extraClass = ''): HTMLElement {
   return el;
 }
 
-export function formatTime(iso: string): string {
+/** "14:05" today, "Nov 20, 14:05" on other days. */
+export function formatTime(iso: string, now = new Date()): string {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? '' : date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  if (Number.isNaN(date.getTime())) return '';
+  const time: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit' };
+  return date.toDateString() === now.toDateString()
+    ? date.toLocaleTimeString([], time)
+    : date.toLocaleString([], { ...time, month: 'short', day: 'numeric' });
 }
