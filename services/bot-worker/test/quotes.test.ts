@@ -124,4 +124,32 @@ describe('stock quotes', () => {
     expect(failed?.failedReason).toMatch(/invalid job data.*requestId/);
     expect(await h.botMessages(room.roomId)).toEqual([]);
   });
+
+  it('keeps at most `stockConcurrency` quotes in flight per worker', async () => {
+    const room = await h.seedRoom();
+    const codes = Array.from({ length: 9 }, (_, i) => `conc${i}.us`);
+    for (const code of codes) h.stooq.script(code, { kind: 'slow', delayMs: 300, close: 1 });
+    const listener = await h.listen(0, room.roomId);
+    for (const code of codes) await h.command(room, room.alice, `/stock=${code}`);
+    h.stooq.resetMaxInFlight();
+
+    await h.startWorker({ stockConcurrency: 3 });
+    await listener.waitForMessages(codes.length);
+
+    expect(h.stooq.maxInFlight()).toBe(3);
+  });
+
+  it('starts no more stock jobs per second than the rate limit allows', async () => {
+    const room = await h.seedRoom();
+    const codes = Array.from({ length: 6 }, (_, i) => `rate${i}.us`);
+    const listener = await h.listen(0, room.roomId);
+    for (const code of codes) await h.command(room, room.alice, `/stock=${code}`);
+
+    await h.startWorker({ stockRatePerSecond: 2 });
+    await listener.waitForMessages(codes.length);
+
+    // Two per one-second window: the fifth request cannot start before two windows have passed.
+    const times = codes.map((c) => h.stooq.requests(c)[0]!.at).sort((a, b) => a - b);
+    expect(times[4]! - times[0]!).toBeGreaterThanOrEqual(1900);
+  });
 });

@@ -20,6 +20,8 @@ export type StooqAnswer =
 export interface StooqRequest {
   symbol: string;
   url: string;
+  /** When it arrived (epoch ms). */
+  at: number;
 }
 
 export interface FakeStooq extends LocalServer {
@@ -32,6 +34,9 @@ export interface FakeStooq extends LocalServer {
   requests(symbol?: string): StooqRequest[];
   /** Lets every held response go on. */
   release(): void;
+  /** The most requests that were open at one time since the last `resetMaxInFlight()`. */
+  maxInFlight(): number;
+  resetMaxInFlight(): void;
 }
 
 const HEADER = 'Symbol,Date,Time,Open,High,Low,Close,Volume';
@@ -51,6 +56,8 @@ export async function startFakeStooq(): Promise<FakeStooq> {
   const scripts = new Map<string, StooqAnswer[]>();
   const seen: StooqRequest[] = [];
   let gate = deferred();
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const send = async (res: ServerResponse, symbol: string, answer: StooqAnswer): Promise<void> => {
     switch (answer.kind) {
@@ -87,7 +94,10 @@ export async function startFakeStooq(): Promise<FakeStooq> {
       return;
     }
     const symbol = url.searchParams.get('s') ?? '';
-    seen.push({ symbol, url: req.url ?? '' });
+    seen.push({ symbol, url: req.url ?? '', at: Date.now() });
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.once('close', () => (inFlight -= 1));
     const queue = scripts.get(symbol);
     const answer: StooqAnswer = queue && queue.length > 1 ? queue.shift()! : (queue?.[0] ?? { kind: 'nd' });
     send(res, symbol, answer).catch(() => res.destroy());
@@ -99,6 +109,10 @@ export async function startFakeStooq(): Promise<FakeStooq> {
       scripts.set(symbol, answers);
     },
     requests: (symbol) => seen.filter((r) => symbol === undefined || r.symbol === symbol),
+    maxInFlight: () => maxInFlight,
+    resetMaxInFlight: () => {
+      maxInFlight = inFlight;
+    },
     release: () => {
       gate.resolve();
       gate = deferred();
