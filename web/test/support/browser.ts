@@ -1,12 +1,16 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot } from './build.js';
 
 /** Debian's chromium (scripts/ensure-deps.sh installs it); a browser is never downloaded. */
+const CHROMIUM = '/usr/bin/chromium';
+
 export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-deps.sh (apt-get install chromium)`);
   return chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: CHROMIUM,
     args: [
       '--headless',
       '--no-sandbox',
@@ -25,7 +29,7 @@ export const PHONE = { width: 390, height: 844 };
 
 export async function newPage(browser: Browser, baseURL: string, viewport = DESKTOP): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL, viewport, deviceScaleFactor: 1, reducedMotion: 'reduce', colorScheme: 'light' });
-  context.setDefaultTimeout(15_000);
+  context.setDefaultTimeout(20_000);
   const page = await context.newPage();
   return { context, page };
 }
