@@ -163,7 +163,9 @@ describe('GET /api/me and authentication', () => {
     const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
     expectError(await http.get('/api/me'), 401, 'unauthorized');
     expectError(await http.get('/api/me', { headers: { authorization: 'Basic abc' } }), 401, 'unauthorized', 'Bearer');
-    for (const token of ['not-a-jwt', forged, expired, hs512, unsigned]) {
+    const { jti: _jti, ...withoutId } = claims;
+    const noTokenId = jwt.sign(withoutId, TEST_JWT_SECRET, { algorithm: 'HS256', expiresIn: 60 });
+    for (const token of ['not-a-jwt', forged, expired, hs512, unsigned, noTokenId]) {
       expectError(await http.get('/api/me', { token }), 401, 'unauthorized');
     }
     expect((await http.get('/api/me', { token: expired })).body.error.message).toContain('expired');

@@ -127,11 +127,17 @@ describe('health and metrics', () => {
   });
 
   // Last: it stops this file's Redis.
-  it('GET /health/ready answers 503 unavailable when Redis is stopped', async () => {
+  it('GET /health/ready answers 503 unavailable when Redis is stopped, and so do routes that need Redis', async () => {
+    const { token, user } = await http.register(undefined, 'right password');
     await redis.stop();
     const res = await http.get('/health/ready');
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ error: { code: 'unavailable' }, checks: { redis: 'down', postgres: 'ok' } });
     expect((await http.get('/health')).status).toBe(200);
+    // Without the denylist a token cannot be trusted, nor can a login be counted: 503, not 401 or 500.
+    const me = await http.get('/api/me', { token });
+    expect([me.status, me.body.error.code]).toEqual([503, 'unavailable']);
+    const login = await http.post('/api/auth/login', { body: { username: user.username, password: 'right password' } });
+    expect([login.status, login.body.error.code]).toEqual([503, 'unavailable']);
   });
 });

@@ -34,13 +34,14 @@ export class LoginThrottle {
     const [ipResult, userResult] = await Promise.allSettled([this.byIp.consume(ip), this.byUsername.consume(userKey)]);
     const refused = [ipResult, userResult].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     if (refused.length > 0) {
+      const limits = refused.filter((r): r is RateLimiterRes => r instanceof RateLimiterRes);
+      if (limits.length < refused.length) {
+        // Redis failed: without a count the limit cannot be enforced, so no login either.
+        throw new AppError('unavailable', 'login is unavailable right now', { cause: refused.find((r) => !(r instanceof RateLimiterRes)) });
+      }
       // A refused attempt checks no password, so it must not count against the other key.
       if (ipResult.status === 'fulfilled') await this.byIp.reward(ip);
       if (userResult.status === 'fulfilled') await this.byUsername.reward(userKey);
-      const limits = refused.filter((r): r is RateLimiterRes => r instanceof RateLimiterRes);
-      if (limits.length < refused.length) {
-        throw new AppError('unavailable', 'login is unavailable right now', { cause: refused.find((r) => !(r instanceof RateLimiterRes)) });
-      }
       const waitMs = Math.max(...limits.map((r) => r.msBeforeNext));
       throw AppError.rateLimited(Math.max(1, Math.ceil(waitMs / 1000)), 'too many failed login attempts, try again later');
     }

@@ -27,7 +27,7 @@ export function requireAuth(secret: string, redis: Redis): Middleware<ApiState> 
     key: 'jwt',
     isRevoked: async (_ctx, claims) => {
       const jti = (claims as { jti?: unknown }).jti;
-      if (typeof jti !== 'string') return true;
+      if (typeof jti !== 'string') throw AppError.unauthorized('invalid token');
       try {
         return await isTokenRevoked(redis, jti);
       } catch (err) {

@@ -3,7 +3,7 @@ import type { Logger } from '@chat/common';
 import { routeOf } from './route.js';
 
 /**
- * One debug line per request: method, route pattern, status and duration.
+ * One debug line per request: method, path, route pattern, status and duration.
  * Never headers, query strings or bodies (tokens and passwords live there).
  */
 export function requestLog(logger: Logger): Middleware {
@@ -15,7 +15,7 @@ export function requestLog(logger: Logger): Middleware {
     } finally {
       if (log.isLevelEnabled('debug')) {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        log.debug({ method: ctx.method, route: routeOf(ctx), status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
+        log.debug({ method: ctx.method, path: ctx.path, route: routeOf(ctx), status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
       }
     }
   };
