@@ -36,7 +36,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
-await worker.start();
+// /health answers while the process runs; /health/ready tells whether Redis and PostgreSQL do.
 server.listen(config.port, config.host);
 await once(server, 'listening');
 logger.info({ port: config.port }, 'bot worker listening for /health and /metrics');
+await worker.start();

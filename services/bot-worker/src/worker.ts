@@ -84,6 +84,8 @@ const defaults: Required<Omit<BotWorkerOptions, 'openaiApiKey' | 'openaiBaseUrl'
   stalledIntervalMs: 30_000,
 };
 
+const READY_TIMEOUT_MS = 2000;
+
 export interface BotWorker {
   /** Starts consuming both queues; resolves once the workers are connected. */
   start(): Promise<void>;
@@ -205,12 +207,19 @@ export function createBotWorker(deps: BotWorkerDeps, options: BotWorkerOptions =
         logger.info('bot worker stopped');
       })()),
     async ready() {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+      });
       try {
-        const [pong] = await Promise.all([deps.connection.ping(), knex.raw('select 1')]);
+        // The publisher, not BullMQ's connection: that one queues commands forever while Redis is away.
+        const [pong] = await Promise.race([Promise.all([deps.publisher.ping(), knex.raw('select 1')]), timeout]);
         return pong === 'PONG';
       } catch (err) {
         logger.warn({ err }, 'readiness check failed');
         return false;
+      } finally {
+        clearTimeout(timer);
       }
     },
   };

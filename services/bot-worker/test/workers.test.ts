@@ -1,6 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, startService, waitFor, type RunningService } from '@chat/testkit';
-import { startHarness, type Harness } from './support/harness.js';
+import type { AddressInfo } from 'node:net';
+import { createRedis } from '@chat/common';
+import { freePort, sleep, startService, waitFor, type RunningService } from '@chat/testkit';
+import { createBotWorker, createStatusServer } from '../src/index.js';
+import { logger, startHarness, type Harness } from './support/harness.js';
 
 let h: Harness;
 const processes: RunningService[] = [];
@@ -115,5 +118,25 @@ describe('several workers', () => {
     const metrics = await (await fetch(`${worker.url}/metrics`)).text();
     expect(metrics).toMatch(/bot_job_duration_seconds_count\{[^}]*queue="stock",status="completed"[^}]*\} 1/);
     expect(metrics).toMatch(/bot_replies_total\{queue="stock",outcome="no_data",service="bot-worker"\} 1/);
+  });
+
+  it('answers /health/ready with 503 while Redis does not answer', async () => {
+    const dead = createRedis(`redis://127.0.0.1:${await freePort()}`, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+    dead.on('error', () => undefined); // expected: nothing listens there
+    const connection = createRedis(h.redis.url, { forWorker: true });
+    const worker = createBotWorker({ connection, publisher: dead, orm: h.orm, logger });
+    const server = createStatusServer({ registry: worker.registry, ready: () => worker.ready(), logger });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+      const ready = await fetch(`${url}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ status: 'unavailable' });
+    } finally {
+      server.close();
+      dead.disconnect();
+      await connection.quit();
+    }
   });
 });
