@@ -93,6 +93,19 @@ describe('login throttling', () => {
     expect(statuses.filter((s) => s === 429)).toHaveLength(7);
   });
 
+  it('ignores X-Forwarded-For unless TRUST_PROXY is set, so a client cannot pick its own IP', async () => {
+    const direct = await startTestApi({ databaseUrl: await useTestDatabase(), redisUrl: redis.url, env: { TRUST_PROXY: 'false' } });
+    try {
+      const c = client(direct.url);
+      for (let i = 0; i < 5; i++) {
+        expect((await login(c, c.uniqueName('nobody'), 'wrong password', `172.16.0.${i}`)).status).toBe(401);
+      }
+      expect((await login(c, c.uniqueName('nobody'), 'wrong password', '172.16.1.1')).status).toBe(429);
+    } finally {
+      await direct.close();
+    }
+  });
+
   it('honours RATE_LIMIT_LOGIN', async () => {
     const strict = await startTestApi({ databaseUrl: await useTestDatabase(), redisUrl: redis.url, env: { RATE_LIMIT_LOGIN: '2' } });
     try {
