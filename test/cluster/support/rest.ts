@@ -30,7 +30,7 @@ export class Rest {
   }
 
   history(token: string, roomId: string, query: { limit?: number; after?: number; before?: number } = {}): Promise<HistoryResponse> {
-    const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
+    const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
     return this.send<HistoryResponse>('GET', `/api/rooms/${roomId}/messages${qs ? `?${qs}` : ''}`, token, undefined, 200);
   }
 

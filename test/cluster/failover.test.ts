@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedis, redisKeys } from '@chat/common';
+import type { AuthResponse } from '@chat/common/contract';
+import { sleep } from '@chat/testkit';
+import type { Redis } from 'ioredis';
+import { call, closeAll, Inbox, ok, type ChatSocket } from '../../services/gateway/test/support/client.js';
+import { ResilientClient } from './support/resilient-client.js';
+import { startChatCluster, type ChatCluster } from './support/cluster.js';
+
+/** The contract: a dead replica's users go offline within 15 s. */
+const PRESENCE_LAPSE_LIMIT_MS = 15_000;
+
+let chat: ChatCluster;
+let redis: Redis;
+const sockets: ChatSocket[] = [];
+const clients: ResilientClient[] = [];
+const track = (socket: ChatSocket): ChatSocket => {
+  sockets.push(socket);
+  return socket;
+};
+
+async function roomWith(users: AuthResponse[]): Promise<string> {
+  const [owner, ...rest] = users;
+  const room = await chat.rest.createRoom(owner!.token);
+  for (const u of rest) await chat.rest.joinRoom(u.token, room.id);
+  return room.id;
+}
+
+/** Every acknowledged message is stored, gapless, and reached the given readers. */
+async function expectNothingAcknowledgedLost(token: string, roomId: string, acked: { id: string; seq: number }[], readers: Map<number, { id: string }>[]): Promise<void> {
+  const stored = [];
+  for (let after = 0; ; ) {
+    const { messages } = await chat.rest.history(token, roomId, { after, limit: 100 });
+    stored.push(...messages);
+    if (messages.length < 100) break;
+    after = messages.at(-1)!.seq;
+  }
+  expect(stored.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1));
+  const storedIds = new Set(stored.map((m) => m.id));
+  for (const m of acked) expect(storedIds.has(m.id), `acked seq ${m.seq} stored`).toBe(true);
+  for (const [i, seen] of readers.entries()) {
+    const missing = acked.filter((m) => seen.get(m.seq)?.id !== m.id).map((m) => m.seq);
+    expect(missing, `reader ${i} got every acked message`).toEqual([]);
+  }
+}
+
+beforeAll(async () => {
+  chat = await startChatCluster(3);
+  redis = createRedis(chat.cluster.redisUrl);
+});
+afterAll(async () => {
+  for (const c of clients) c.close();
+  closeAll(sockets);
+  await redis?.quit();
+  await chat?.stop();
+});
+
+describe('a gateway killed with SIGKILL', () => {
+  it('lets its users go offline within 15 s while its clients reconnect through nginx and lose nothing acknowledged', async () => {
+    const [watcherUser, gone, mover] = await Promise.all(['watcher', 'gone', 'mover'].map((n) => chat.rest.register(n)));
+    const roomId = await roomWith([watcherUser!, gone!, mover!]);
+    const [gw1, , gw3] = chat.replicaIds as [string, string, string];
+    const watcherSocket = track(await chat.connectTo(gw1, watcherUser!.token));
+    const watcher = new Inbox(watcherSocket);
+    ok(await call(watcherSocket, 'room:join', { roomId }));
+    // `gone` does not reconnect: only the sweep can take it offline.
+    const goneSocket = track(await chat.connectTo(gw3, gone!.token));
+    ok(await call(goneSocket, 'room:join', { roomId }));
+    // `mover` is on the doomed replica too, sending all along, and reconnects.
+    let client: ResilientClient | undefined;
+    while (!client) {
+      const candidate = new ResilientClient(chat.url, mover!.token, roomId);
+      await candidate.joined(1);
+      if (candidate.sessions[0] === gw3) client = candidate;
+      else candidate.close();
+    }
+    clients.push(client);
+    const moverEvents = (): string[] => watcher.presence.filter((p) => p.user.id === mover!.user.id).map((p) => p.status);
+    // Candidates that landed elsewhere came and went; the chosen one is online last.
+    await watcher.waitFor('mover online', () => moverEvents().at(-1) === 'online');
+    const moverMark = moverEvents().length;
+    const sending = client.sendContinuously('kill');
+    await sleep(500);
+
+    const killedAt = Date.now();
+    await chat.cluster.gateways[2]!.kill();
+    await watcher.waitFor('gone offline', () => watcher.presence.some((p) => p.user.id === gone!.user.id && p.status === 'offline'), PRESENCE_LAPSE_LIMIT_MS + 5_000);
+    const lapse = Date.now() - killedAt;
+    console.info(`presence of a SIGKILLed replica's user lapsed after ${lapse} ms`);
+    expect(lapse).toBeLessThanOrEqual(PRESENCE_LAPSE_LIMIT_MS);
+
+    await client.joined(2);
+    expect(client.sessions[1]).not.toBe(gw3);
+    await sleep(500);
+    client.stop();
+    await sending;
+    expect(client.acked.length).toBeGreaterThan(5);
+    // The mover came back on a survivor: still online, never announced offline.
+    expect(moverEvents().slice(moverMark)).toEqual([]);
+    const details = await chat.rest.room(watcherUser!.token, roomId);
+    expect(Object.fromEntries(details.members.map((m) => [m.username, m.online]))).toMatchObject({ [gone!.user.username]: false, [mover!.user.username]: true });
+    expect(await redis.sismember(redisKeys.replicas, gw3)).toBe(0);
+
+    const watcherSeen = new Map(watcher.messagesIn(roomId).map((m) => [m.seq, m]));
+    await expectNothingAcknowledgedLost(watcherUser!.token, roomId, client.acked, [client.seen, watcherSeen]);
+  });
+});
+
+describe('a gateway stopped with SIGTERM', () => {
+  it('finishes accepted sends, clears its presence at once and sends its clients to another replica', async () => {
+    const [watcherUser, leaver, mover] = await Promise.all(['watcher2', 'leaver', 'mover2'].map((n) => chat.rest.register(n)));
+    const roomId = await roomWith([watcherUser!, leaver!, mover!]);
+    const [gw1, gw2] = chat.replicaIds as [string, string];
+    const watcherSocket = track(await chat.connectTo(gw1, watcherUser!.token));
+    const watcher = new Inbox(watcherSocket);
+    ok(await call(watcherSocket, 'room:join', { roomId }));
+    const leaverSocket = track(await chat.connectTo(gw2, leaver!.token));
+    ok(await call(leaverSocket, 'room:join', { roomId }));
+    let client: ResilientClient | undefined;
+    while (!client) {
+      const candidate = new ResilientClient(chat.url, mover!.token, roomId);
+      await candidate.joined(1);
+      if (candidate.sessions[0] === gw2) client = candidate;
+      else candidate.close();
+    }
+    clients.push(client);
+    const sending = client.sendContinuously('term', 10);
+    await sleep(400);
+
+    const stoppedAt = Date.now();
+    const gateway = chat.cluster.gateways[1]!;
+    const reasons: string[] = [];
+    leaverSocket.on('disconnect', (reason) => reasons.push(reason));
+    await gateway.stop(15_000);
+    expect(await gateway.process.exited).toBe(0);
+    await watcher.waitFor('leaver offline', () => watcher.presence.some((p) => p.user.id === leaver!.user.id && p.status === 'offline'));
+    const offlineAfter = Date.now() - stoppedAt;
+    console.info(`a SIGTERMed replica's user went offline ${offlineAfter} ms after the signal`);
+    // Cleared by the replica itself, not left for the sweep (heartbeat TTL 10 s).
+    expect(await redis.exists(redisKeys.presenceReplica(gw2), redisKeys.replicaHeartbeat(gw2))).toBe(0);
+    expect(reasons).toEqual(['transport close']);
+
+    await client.joined(2);
+    expect(client.sessions[1]).not.toBe(gw2);
+    await sleep(300);
+    client.stop();
+    await sending;
+    const watcherSeen = new Map(watcher.messagesIn(roomId).map((m) => [m.seq, m]));
+    await expectNothingAcknowledgedLost(watcherUser!.token, roomId, client.acked, [client.seen, watcherSeen]);
+  });
+});
