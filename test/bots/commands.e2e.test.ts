@@ -110,6 +110,20 @@ describe('bot commands through nginx, two gateways and a worker process', () => 
     expect((await rest.history(alice.token, roomId)).filter((m) => m.type === 'bot')).toEqual([reply]);
   });
 
+  it('summarises the last N messages the gateways stored', async () => {
+    const { roomId, onGw1, onGw2 } = await twoReplicaRoom();
+    for (let i = 1; i <= 5; i++) expect((await (i % 2 ? onGw1 : onGw2).send(roomId, `point ${i}`)).ok).toBe(true);
+    openai.script({ kind: 'answer', chunks: ['Five points were made.'] });
+    const before = openai.requests().length;
+
+    jobIdOf(await onGw2.send(roomId, '/summary 3'));
+    const reply = await onGw1.waitForMessage('the summary', (m) => m.type === 'bot');
+
+    expect(reply.content).toBe('Five points were made.');
+    const transcript = openai.requests()[before]!.messages[1]!.content.split('\n').slice(1);
+    expect(transcript.map((line) => line.replace(/^\w+: /, ''))).toEqual(['point 3', 'point 4', 'point 5']);
+  });
+
   it('refuses commands over the per-user limit across replicas and queues nothing for them', async () => {
     const { roomId, alice, onGw1 } = await twoReplicaRoom();
     const elsewhere = await Client.on(cluster.url, 'gw2', alice.token);
