@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePort, isListening, waitFor } from './ports.js';
+import { freePort, isListening, waitFor, WaitAborted } from './ports.js';
 import { startProcess, type ManagedProcess } from './process.js';
 
 const run = promisify(execFile);
@@ -117,7 +117,7 @@ export async function startNginx(options: StartNginxOptions): Promise<NginxServe
   });
   const proc = startProcess('nginx', 'nginx', ['-p', dir, '-c', configPath, '-g', 'daemon off;'], { echo: options.echo });
   await waitFor(`nginx on ${port}`, async () => {
-    if (proc.child.exitCode !== null) throw new Error(`nginx exited: ${proc.output()}`);
+    if (proc.child.exitCode !== null) throw new WaitAborted(`nginx exited: ${proc.output()}`);
     return isListening(port, host);
   });
   let stopped: Promise<void> | undefined;

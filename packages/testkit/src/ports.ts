@@ -16,7 +16,10 @@ export async function freePort(): Promise<number> {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `check` until it returns true or `timeoutMs` passes. */
+/** Thrown from a `waitFor` check to stop waiting at once (e.g. the process died). */
+export class WaitAborted extends Error {}
+
+/** Polls `check` until it returns true or `timeoutMs` passes; a `WaitAborted` ends it at once. */
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000, everyMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -24,6 +27,7 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
     try {
       if (await check()) return;
     } catch (err) {
+      if (err instanceof WaitAborted) throw err;
       lastError = err;
     }
     await sleep(everyMs);

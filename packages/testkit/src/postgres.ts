@@ -4,7 +4,7 @@ import { chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, isListening, waitFor } from './ports.js';
+import { freePort, isListening, waitFor, WaitAborted } from './ports.js';
 import { startProcess, type ManagedProcess } from './process.js';
 
 const run = promisify(execFile);
@@ -92,7 +92,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
   ]);
   const proc = startProcess('postgres', cmd, args, { echo: options.echo, logFile: options.logFile });
   await waitFor(`postgres on ${port}`, async () => {
-    if (proc.child.exitCode !== null) throw new Error(`postgres exited: ${proc.output()}`);
+    if (proc.child.exitCode !== null) throw new WaitAborted(`postgres exited: ${proc.output()}`);
     if (!(await isListening(port))) return false;
     const ready = await run(bin('pg_isready'), ['-h', '127.0.0.1', '-p', String(port)]).then(() => true, () => false);
     return ready;

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, isListening, waitFor } from './ports.js';
+import { freePort, isListening, waitFor, WaitAborted } from './ports.js';
 import { startProcess, type ManagedProcess } from './process.js';
 
 export interface RedisServer {
@@ -40,7 +40,7 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
     { echo: options.echo, logFile: options.logFile },
   );
   await waitFor(`redis-server on ${port}`, async () => {
-    if (proc.child.exitCode !== null) throw new Error(`redis-server exited: ${proc.output()}`);
+    if (proc.child.exitCode !== null) throw new WaitAborted(`redis-server exited: ${proc.output()}`);
     return isListening(port);
   });
   let stopped: Promise<void> | undefined;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { freePort, waitFor } from './ports.js';
+import { freePort, waitFor, WaitAborted } from './ports.js';
 import { startProcess, type ManagedProcess } from './process.js';
 import { repoRoot } from './nginx.js';
 
@@ -47,7 +47,7 @@ export async function startService(name: ServiceName, options: StartServiceOptio
     `${label} /health`,
     async () => {
       if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
-        throw new Error(`${label} exited before it was ready:\n${proc.output()}`);
+        throw new WaitAborted(`${label} exited before it was ready:\n${proc.output()}`);
       }
       const res = await fetch(`${url}/health`).catch(() => undefined);
       return res?.ok ?? false;
