@@ -1,5 +1,4 @@
 import { Worker, type Job, type WorkerOptions } from 'bullmq';
-import { Emitter } from '@socket.io/redis-emitter';
 import {
   QUEUE_AI,
   QUEUE_STOCK,
@@ -10,7 +9,6 @@ import {
   type Orm,
   type Redis,
   type Registry,
-  type ServerToClientEvents,
   type StockJob,
 } from '@chat/common';
 import { createAiClient, type AiClient } from './ai/ai.client.js';
@@ -107,8 +105,7 @@ export function createBotWorker(deps: BotWorkerDeps, options: BotWorkerOptions =
   const registry = deps.registry ?? createRegistry('bot-worker');
   const metrics = createJobMetrics(registry);
   const knex = deps.orm.em.getKnex();
-  const emitter = new Emitter<ServerToClientEvents>(deps.publisher);
-  const replies = createReplyPublisher({ knex, emitter, logger: deps.logger });
+  const replies = createReplyPublisher({ knex, publisher: deps.publisher, logger: deps.logger });
   const stooq = deps.stooq ?? createStooqClient({ baseUrl: opts.stooqUrl.replace(/\/+$/, ''), timeoutMs: opts.stooqTimeoutMs });
   const ai =
     deps.ai ??

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '@chat/testkit';
+import { appendMessage, commandRequestId } from '@chat/common';
+import { sleep, waitFor } from '@chat/testkit';
 import { STOCK_UNAVAILABLE_TEXT } from '../src/index.js';
 import { failThenOk } from './fakes/fake-stooq.js';
 import { startHarness, type Harness } from './support/harness.js';
@@ -106,6 +107,32 @@ describe('stock quotes', () => {
     const metrics = await worker.registry.metrics();
     expect(metrics).toMatch(/bot_replies_total\{queue="stock",outcome="unavailable",service="bot-worker"\} 1/);
     expect(metrics).toMatch(/bot_jobs_failed_total\{queue="stock",final="false",service="bot-worker"\} 2/);
+  });
+
+  it('re-broadcasts the reply an earlier attempt stored instead of asking Stooq again', async () => {
+    const room = await h.seedRoom();
+    const clientId = 'crashed-after-store';
+    const jobId = commandRequestId(room.roomId, room.alice.id, clientId);
+    // What a worker that stored its answer and died before completing the job leaves behind.
+    const { message: stored } = await appendMessage(h.orm.em.getKnex(), {
+      roomId: room.roomId,
+      type: 'bot',
+      botName: 'stock-bot',
+      jobId,
+      content: 'SAVED.US quote is $2.00 per share',
+    });
+    const listener = await h.listen(1, room.roomId);
+    const worker = await h.startWorker();
+
+    expect(await h.command(room, room.alice, '/stock=SAVED.US', clientId)).toBe(jobId);
+    const [message] = await listener.waitForMessages(1);
+    await sleep(100);
+
+    expect(message).toEqual(stored);
+    expect(listener.messages).toHaveLength(1);
+    expect(h.stooq.requests('saved.us')).toEqual([]);
+    expect(await h.botMessages(room.roomId)).toEqual([stored]);
+    expect(await worker.registry.metrics()).toMatch(/bot_replies_total\{queue="stock",outcome="replayed"[^}]*\} 1/);
   });
 
   it('fails a job with invalid data at once, without retries or a reply', async () => {

@@ -43,7 +43,7 @@ export function createAiProcessor(deps: AiProcessorDeps): (job: AiQueueJob) => P
 
     const earlier = await deps.replies.findStored(jobId);
     if (earlier) {
-      deps.replies.broadcast(earlier);
+      await deps.replies.broadcast(earlier);
       deps.onReply?.('replayed');
       return { messageId: earlier.id, seq: earlier.seq };
     }

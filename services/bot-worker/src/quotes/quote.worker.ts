@@ -31,7 +31,7 @@ export function createQuoteProcessor(deps: QuoteProcessorDeps): (job: QuoteJob) 
     // An earlier attempt stored the answer and died before finishing the job.
     const earlier = await deps.replies.findStored(jobId);
     if (earlier) {
-      deps.replies.broadcast(earlier);
+      await deps.replies.broadcast(earlier);
       deps.onReply?.('replayed');
       return { messageId: earlier.id, seq: earlier.seq };
     }

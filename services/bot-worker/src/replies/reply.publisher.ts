@@ -1,4 +1,4 @@
-import type { Emitter } from '@socket.io/redis-emitter';
+import { Emitter } from '@socket.io/redis-emitter';
 import { UnrecoverableError } from 'bullmq';
 import {
   AppError,
@@ -10,10 +10,10 @@ import {
   type Logger,
   type Message,
   type MessageRecord,
+  type Redis,
   type ServerToClientEvents,
 } from '@chat/common';
 
-export type BotEmitter = Emitter<ServerToClientEvents>;
 /** The query builder `orm.em.getKnex()` returns. */
 export type Knex = Parameters<typeof appendMessage>[0];
 
@@ -33,13 +33,16 @@ export interface ReplyPublisher {
   post(reply: BotReply): Promise<Message>;
   /** The reply an earlier attempt of this job stored, if any. */
   findStored(jobId: string): Promise<Message | undefined>;
-  broadcast(message: Message): void;
+  /** Sends a stored message to the room; resolves once Redis took the PUBLISH. */
+  broadcast(message: Message): Promise<void>;
+  /** One streamed AI chunk; fire and forget (the final message is what counts). */
   delta(roomId: string, requestId: string, delta: string): void;
 }
 
 export interface ReplyPublisherDeps {
   knex: Knex;
-  emitter: BotEmitter;
+  /** The Redis client the emitter publishes with (key `socket.io`, the adapter's default). */
+  publisher: Pick<Redis, 'publish'>;
   logger: Logger;
 }
 
@@ -52,11 +55,26 @@ export interface ReplyPublisherDeps {
  * `room:join` with `since` safe), so a rare duplicate event is harmless, whereas a
  * missing one would only show up after a reconnect.
  */
-export function createReplyPublisher({ knex, emitter, logger }: ReplyPublisherDeps): ReplyPublisher {
+export function createReplyPublisher({ knex, publisher, logger }: ReplyPublisherDeps): ReplyPublisher {
   const log = logger.child({ module: 'replies' });
+  // The emitter fires PUBLISH and drops the promise: an error there would be an
+  // unhandled rejection. It calls publish() synchronously inside emit(), so the
+  // promise it made is the last one recorded here right after emit() returns.
+  let lastPublish: Promise<unknown> = Promise.resolve();
+  const tracked = {
+    publish: (channel: string, message: string | Buffer): Promise<number> => {
+      const sent = publisher.publish(channel, message);
+      lastPublish = sent;
+      sent.catch(() => undefined); // awaited by broadcast(), or deliberately dropped for deltas
+      return sent;
+    },
+  };
+  const emitter = new Emitter<ServerToClientEvents>(tracked);
 
-  const broadcast = (message: Message): void => {
+  /** A failed broadcast fails the job: its retry finds the stored reply and sends it again. */
+  const broadcast = async (message: Message): Promise<void> => {
     emitter.to(chatRoom(message.roomId)).emit('message', message);
+    await lastPublish;
   };
 
   return {
@@ -78,7 +96,7 @@ export function createReplyPublisher({ knex, emitter, logger }: ReplyPublisherDe
       if (!stored.created) {
         log.info({ jobId: reply.jobId, roomId: reply.roomId, messageId: stored.message.id }, 'reply was stored by an earlier attempt; broadcasting it again');
       }
-      broadcast(stored.message);
+      await broadcast(stored.message);
       return stored.message;
     },
 
@@ -95,6 +113,7 @@ export function createReplyPublisher({ knex, emitter, logger }: ReplyPublisherDe
 
     delta(roomId, requestId, delta) {
       emitter.to(chatRoom(roomId)).emit('ai:delta', { roomId, requestId, delta });
+      lastPublish.catch((err: unknown) => log.warn({ err, roomId, requestId }, 'an ai:delta was not published'));
     },
   };
 }

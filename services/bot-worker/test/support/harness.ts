@@ -41,8 +41,8 @@ export interface Harness {
   /** Env for a worker process with the same settings. */
   workerEnv: Record<string, string>;
   seedRoom(): Promise<Room>;
-  /** Parses `content` as the gateway does and enqueues it; returns the job id. */
-  command(room: Room, user: UserRef, content: string): Promise<string>;
+  /** Parses `content` as the gateway does and enqueues it; returns the job id (the request id). */
+  command(room: Room, user: UserRef, content: string, clientId?: string): Promise<string>;
   listen(replica: 0 | 1, roomId: string): Promise<RoomListener>;
   /** An in-process worker with its own Redis connections; stopped by `stopWorkers()`. */
   startWorker(options?: BotWorkerOptions): Promise<BotWorker>;
@@ -109,10 +109,10 @@ export async function startHarness(): Promise<Harness> {
       await knex.raw('insert into rooms (id, name, owner_id) values (?, ?, ?)', [roomId, `room-${roomId}`, alice.id]);
       return { roomId, alice, bob };
     },
-    async command(room, user, content) {
+    async command(room, user, content, clientId = randomUUID()) {
       const parsed = parseCommand(content);
       if (!parsed || parsed.name === 'help') throw new Error(`not a queued command: ${content}`);
-      const requestId = commandRequestId(room.roomId, user.id, randomUUID());
+      const requestId = commandRequestId(room.roomId, user.id, clientId);
       return enqueueCommand(queues, parsed, { requestId, roomId: room.roomId, requestedBy: user });
     },
     async listen(replica, roomId) {
