@@ -64,7 +64,9 @@ export interface Gateway {
 export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gatewayOptions: GatewayOptions = {}): Gateway {
   const { config, redis } = deps;
   const options = resolveGatewayOptions(gatewayOptions, config.presenceTtl);
-  const logger = deps.logger.child({ module: 'gateway', replicaId: config.replicaId });
+  // Components add their own `module`; the replica id is bound once (main may have done it).
+  const base = deps.logger.bindings().replicaId === undefined ? deps.logger.child({ replicaId: config.replicaId }) : deps.logger;
+  const logger = base.child({ module: 'gateway' });
   const registry = deps.registry ?? createRegistry('gateway');
   const knex = deps.orm.em.getKnex();
   let accepting = true;
@@ -78,7 +80,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     healthRoutes({
       replicaId: config.replicaId,
       registry,
-      logger,
+      logger: base,
       connectedSockets,
       isStopping: () => stopping !== undefined,
       checkDependencies: async () => {
@@ -116,14 +118,14 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     knex,
     redis,
     rooms,
-    logger,
+    logger: base.child({ module: 'commands' }),
     metrics,
     queues: deps.queues,
     limits: createSendLimits(redis, { messagesPerMinute: config.messageLimit, commandsPerMinute: config.commandLimit }),
     presence: new PresenceTracker({
       redis,
       replicaId: config.replicaId,
-      logger,
+      logger: base,
       ttlMs: config.presenceTtl * 1000,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       sweepIntervalMs: options.sweepIntervalMs,
@@ -139,7 +141,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
       broadcast: (roomId, user, isTyping) => server.to(chatRoom(roomId)).except(userRoom(user.id)).emit('typing', { roomId, user, isTyping }),
     }),
     commits: new CommitQueue({
-      logger,
+      logger: base,
       maxDelayMs: config.commitDelayMs,
       maxBatchSize: options.maxBatchSize,
       maxConcurrentBatches: options.maxConcurrentCommits,
@@ -168,11 +170,11 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     if (!accepting) next(Object.assign(new Error('unavailable'), { data: { code: 'unavailable', message: 'this replica is shutting down' } }));
     else next();
   });
-  server.use(handshakeAuth({ jwtSecret: config.jwtSecret, redis, logger }));
+  server.use(handshakeAuth({ jwtSecret: config.jwtSecret, redis, logger: base }));
 
   server.on('connection', (socket) => {
     const { user, tokenId, tokenExpiresAt } = socket.data;
-    const log = logger.child({ socketId: socket.id, userId: user.id });
+    const log = base.child({ module: 'socket', socketId: socket.id, userId: user.id });
     void socket.join([tokenRoom(tokenId), userRoom(user.id)]);
     const cancelExpiry = disconnectAtExpiry(socket, tokenExpiresAt);
     socket.once('disconnect', (reason) => {

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startCluster, type Cluster } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { connect, replicaOf, type ChatSocket, type ConnectOptions } from '../../../services/gateway/test/support/client.js';
@@ -19,7 +21,7 @@ export async function startChatCluster(gateways: 2 | 3, gatewayEnv: Record<strin
   const cluster = await startCluster({
     databaseUrl: await useTestDatabase(),
     gateways,
-    gatewayEnv,
+    gatewayEnv: { ...(process.env.CLUSTER_LOG_LEVEL ? { LOG_LEVEL: process.env.CLUSTER_LOG_LEVEL } : {}), ...gatewayEnv },
     echo: process.env.CLUSTER_ECHO === '1',
   });
   const url = cluster.url;
@@ -36,6 +38,15 @@ export async function startChatCluster(gateways: 2 | 3, gatewayEnv: Record<strin
       }
       throw new Error(`no session landed on ${replicaId} in 30 tries`);
     },
-    stop: () => cluster.stop(),
+    stop: async () => {
+      await cluster.stop();
+      // CLUSTER_LOG_DIR=/some/dir keeps each process's output for a look after the run.
+      const dir = process.env.CLUSTER_LOG_DIR;
+      if (dir) {
+        for (const service of [cluster.api, ...cluster.gateways]) {
+          await writeFile(join(dir, `${service.name}-${Date.now()}.log`), service.process.output());
+        }
+      }
+    },
   };
 }
