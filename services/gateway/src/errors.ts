@@ -49,18 +49,23 @@ export interface SafeErrorFields {
 }
 
 /**
- * What of an error may go to a log: database errors carry row contents in
- * `detail` and bound values elsewhere, so only name, code, a bounded message and
- * the stack are kept.
+ * What of an error may go to a log. Database errors carry row contents in
+ * `detail`, and knex puts the query with its bound values (message contents)
+ * in front of the server's message, so only the name, the code, the server's
+ * own message and the stack frames are kept.
  */
 export function safeError(err: unknown): SafeErrorFields {
   if (!(err instanceof Error)) return { type: typeof err, message: 'non-error thrown' };
   const target = err instanceof AppError && err.cause instanceof Error ? err.cause : err;
   const code = (target as { code?: unknown }).code;
+  let message = target.message;
+  const queryEnd = message.lastIndexOf(' - ');
+  if (queryEnd > 0 && /^\s*(insert|select|update|delete|with)\b/i.test(message)) message = message.slice(queryEnd + 3);
+  const frames = target.stack?.split('\n').filter((line) => line.trimStart().startsWith('at ')).slice(0, 8);
   return {
     type: target.name,
     ...(typeof code === 'string' ? { code } : {}),
-    message: target.message.slice(0, 300),
-    ...(target.stack ? { stack: target.stack.split('\n').slice(0, 8).join('\n') } : {}),
+    message: message.slice(0, 300),
+    ...(frames && frames.length > 0 ? { stack: frames.join('\n') } : {}),
   };
 }

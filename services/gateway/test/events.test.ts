@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendMessages, type Orm } from '@chat/common';
-import type { UserRef } from '@chat/common/contract';
+import { Emitter } from '@socket.io/redis-emitter';
+import { appendMessages, onlineUserIds, redisKeys, type Orm } from '@chat/common';
+import { chatRoom, userRoom, type ServerToClientEvents, type UserRef } from '@chat/common/contract';
 import { startRedis, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { call, closeAll, connect, Inbox, ok, rawCall, type ChatSocket } from './support/client.js';
@@ -160,5 +161,23 @@ describe('typing and room:leave', () => {
     await inboxB.waitFor('own message', () => inboxB.messagesIn(room).length === 1);
     expect(inboxA.messagesIn(room)).toEqual([]);
     expect(await call(a, 'message:send', { roomId: room, content: 'hi', clientId: 'x' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+  });
+
+  it('treats a socketsLeave from another process (the API, over the emitter) like room:leave', async () => {
+    const room = await createRoom(orm, alice, [bob]);
+    const [a, b] = [await open(alice), await open(bob)];
+    const [inboxA, inboxB] = [new Inbox(a), new Inbox(b)];
+    ok(await call(a, 'room:join', { roomId: room }));
+    ok(await call(b, 'room:join', { roomId: room }));
+    ok(await call(a, 'typing', { roomId: room, isTyping: true }));
+    await inboxB.waitFor('typing', () => inboxB.typing.some((t) => t.isTyping));
+    new Emitter<ServerToClientEvents>(gw.redis, { key: redisKeys.adapterPrefix }).in(userRoom(alice.id)).socketsLeave(chatRoom(room));
+    await inboxB.waitFor('alice offline', () => inboxB.presence.some((p) => p.user.id === alice.id && p.status === 'offline'));
+    expect(inboxB.typing.at(-1)).toMatchObject({ user: alice, isTyping: false });
+    expect(await onlineUserIds(gw.redis, room)).toEqual(new Set([bob.id]));
+    expect(await call(a, 'message:send', { roomId: room, content: 'hi', clientId: 'gone' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    ok(await call(b, 'message:send', { roomId: room, content: 'only bob hears this', clientId: 'bob-after' }));
+    await inboxB.waitFor('own message', () => inboxB.messagesIn(room).length === 1);
+    expect(inboxA.messagesIn(room)).toEqual([]);
   });
 });

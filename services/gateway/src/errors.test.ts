@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from '@chat/common';
+import { safeError, toAppError } from './errors.js';
+
+describe('errors', () => {
+  it('maps outages to unavailable, AppErrors to themselves and the rest to internal', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    expect(toAppError(refused).code).toBe('unavailable');
+    expect(toAppError(new AggregateError([refused])).code).toBe('unavailable');
+    expect(toAppError(Object.assign(new Error('terminating connection'), { code: '57P01' })).code).toBe('unavailable');
+    expect(toAppError(new Error('Redis connection is not ready')).code).toBe('unavailable');
+    const forbidden = AppError.forbidden('no');
+    expect(toAppError(forbidden)).toBe(forbidden);
+    expect(toAppError(new TypeError('x is undefined')).code).toBe('internal');
+    expect(toAppError('a string').code).toBe('internal');
+  });
+
+  it('keeps bound values and row details out of what it logs', () => {
+    const err = Object.assign(
+      new Error(`insert into "messages" ("content") values ('my secret message') - insert or update on table "messages" violates foreign key constraint`),
+      { code: '23503', detail: 'Key (sender_id)=(…) is not present', name: 'error' },
+    );
+    const logged = safeError(new AppError('internal', 'internal error', { cause: err }));
+    expect(logged).toMatchObject({ code: '23503', message: 'insert or update on table "messages" violates foreign key constraint' });
+    expect(JSON.stringify(logged)).not.toContain('my secret message');
+    expect(JSON.stringify(logged)).not.toContain('Key (sender_id)');
+  });
+});
