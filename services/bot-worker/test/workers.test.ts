@@ -80,12 +80,12 @@ describe('several workers', () => {
     const room = await h.seedRoom();
     h.stooq.script('term.us', { kind: 'hold', then: { kind: 'ok', close: 3 } });
     const listener = await h.listen(0, room.roomId);
-    const worker = await workerProcess();
+    const worker = await workerProcess({ LOG_LEVEL: 'info' });
 
     const first = await h.command(room, room.alice, '/stock=TERM.US');
     await waitFor('the worker to ask Stooq', () => h.stooq.requests('term.us').length === 1);
     const stopped = worker.stop(20_000);
-    await sleep(500);
+    await waitFor('the worker to start stopping', () => worker.process.output().includes('letting running jobs finish'));
     const second = await h.command(room, room.bob, '/stock=LATER.US');
     await sleep(300);
     expect(worker.process.child.exitCode).toBeNull();
