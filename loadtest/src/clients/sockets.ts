@@ -1,0 +1,113 @@
+import { performance } from 'node:perf_hooks';
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, Message, ServerToClientEvents } from '@chat/common/contract';
+import type { Account, Target } from '../env/target.js';
+import { Samples } from '../measure/samples.js';
+import { SeqTracker } from '../measure/sequence.js';
+import { log, mapLimit } from '../util.js';
+
+export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** One connected, joined socket of the load. */
+export interface LoadSocket {
+  socket: ChatSocket;
+  account: Account;
+  room: number;
+  roomId: string;
+  seq: SeqTracker;
+}
+
+export interface RoomPlan {
+  rooms: number;
+  socketsPerRoom: number;
+  /** Distinct users per room; sockets of a room take them round-robin (a user with several tabs). */
+  usersPerRoom: number;
+}
+
+export interface Population {
+  roomIds: string[];
+  /** accounts[room][i] */
+  accounts: Account[][];
+}
+
+/** Registers the users and creates the rooms (REST for ours), before any socket connects. */
+export async function createPopulation(target: Target, plan: RoomPlan, prefix: string): Promise<Population> {
+  const users = plan.rooms * plan.usersPerRoom;
+  log(`${target.name}: creating ${users} users and ${plan.rooms} rooms`);
+  const all = await target.createAccounts(users, prefix);
+  const accounts = Array.from({ length: plan.rooms }, (_, r) => all.slice(r * plan.usersPerRoom, (r + 1) * plan.usersPerRoom));
+  const roomIds = await mapLimit(accounts, 8, async (members, r) => {
+    const roomId = await target.createRoom(members[0]!, `${prefix} room ${r}`);
+    // One join at a time per room: concurrent REST joins into one room can deadlock in the
+    // API (membership insert's FK lock, then the room row lock for the system message).
+    await mapLimit(members.slice(1), 1, (m) => target.addMember(m, roomId));
+    return roomId;
+  });
+  return { roomIds, accounts };
+}
+
+export interface ConnectStats {
+  connect: Samples;
+  join: Samples;
+  failures: number;
+}
+
+function connectOne(url: string, token: string): Promise<ChatSocket> {
+  return new Promise((resolve, reject) => {
+    const socket: ChatSocket = io(url, { transports: ['websocket'], auth: { token }, reconnection: false, forceNew: true, timeout: 30_000 });
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (err) => {
+      socket.close();
+      reject(err);
+    });
+  });
+}
+
+/**
+ * Connects `plan.socketsPerRoom` sockets per room (round-robin over the target's socket
+ * URLs), each joining its room with an acked `room:join`. `onMessage` sees every
+ * `message` event of every socket.
+ */
+export async function connectPopulation(
+  target: Target,
+  population: Population,
+  plan: RoomPlan,
+  concurrency: number,
+  onMessage: (receiver: LoadSocket, message: Message) => void,
+): Promise<{ sockets: LoadSocket[]; stats: ConnectStats }> {
+  const slots = population.roomIds.flatMap((roomId, room) =>
+    Array.from({ length: plan.socketsPerRoom }, (_, j) => ({ room, roomId, account: population.accounts[room]![j % plan.usersPerRoom]! })),
+  );
+  const stats: ConnectStats = { connect: new Samples(), join: new Samples(), failures: 0 };
+  let done = 0;
+  const results = await mapLimit(slots, concurrency, async (slot, i): Promise<LoadSocket | undefined> => {
+    const url = target.socketUrls[i % target.socketUrls.length]!;
+    const started = performance.now();
+    try {
+      const socket = await connectOne(url, slot.account.token);
+      stats.connect.add(performance.now() - started);
+      const loadSocket: LoadSocket = { socket, account: slot.account, room: slot.room, roomId: slot.roomId, seq: new SeqTracker() };
+      socket.on('message', (message) => onMessage(loadSocket, message));
+      const joinStarted = performance.now();
+      const ack = await socket.timeout(30_000).emitWithAck('room:join', { roomId: slot.roomId });
+      if (!ack.ok) throw new Error(`room:join refused: ${ack.error.code} ${ack.error.message}`);
+      stats.join.add(performance.now() - joinStarted);
+      if (++done % 1000 === 0) log(`${target.name}: ${done}/${slots.length} sockets connected and joined`);
+      return loadSocket;
+    } catch (err) {
+      stats.failures++;
+      if (stats.failures <= 5) log(`${target.name}: socket ${i} failed: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+  });
+  const sockets = results.filter((s): s is LoadSocket => s !== undefined);
+  if (stats.failures > slots.length * 0.01) {
+    closeAll(sockets);
+    throw new Error(`${target.name}: ${stats.failures} of ${slots.length} sockets failed to connect or join`);
+  }
+  return { sockets, stats };
+}
+
+export function closeAll(sockets: LoadSocket[]): void {
+  for (const s of sockets) s.socket.close();
+}

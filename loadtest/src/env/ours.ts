@@ -1,0 +1,114 @@
+import { createMigratedDatabase, startNginx, startRedis, startService, TEST_JWT_SECRET, type PostgresServer, type RunningService } from '@chat/testkit';
+import { RestClient } from '../clients/rest.js';
+import { inspectorUrl } from '../measure/gc.js';
+import { mapLimit } from '../util.js';
+import type { Account, ServerEndpoint, Target } from './target.js';
+
+/** REST-backed account and room setup, shared by a local cluster and a remote --url. */
+function restTarget(apiUrl: string): Pick<Target, 'createAccounts' | 'createRoom' | 'addMember'> {
+  const rest = new RestClient(apiUrl);
+  return {
+    // argon2id hashing makes registration the slow part of setup: keep it to a few at a time.
+    createAccounts: (count, prefix) =>
+      mapLimit(Array.from({ length: count }, (_, i) => i), 4, async (i): Promise<Account> => {
+        const { token, user } = await rest.register(`${prefix}_${i}`, 'load-test-password');
+        return { id: user.id, token };
+      }),
+    createRoom: async (owner, name) => (await rest.createRoom(owner.token, name)).id,
+    addMember: async (account, roomId) => {
+      await rest.joinRoom(account.token, roomId);
+    },
+  };
+}
+
+export interface OursOptions {
+  pg: PostgresServer;
+  gateways: number;
+  direct: boolean;
+  /** Extra environment for every gateway (e.g. COMMIT_DELAY_MS). */
+  gatewayEnv: Record<string, string>;
+  echo: boolean;
+}
+
+/**
+ * Our cluster on this machine, as production runs it: compiled services (`node dist/main.js`,
+ * NODE_ENV=production), its own Redis (AOF on) and database, the API, N gateways and nginx.
+ */
+export async function startOurs(options: OursOptions): Promise<Target> {
+  const database = `load_${Date.now().toString(36)}`;
+  const databaseUrl = await createMigratedDatabase(options.pg, database);
+  const redis = await startRedis({ appendOnly: true });
+  const base = { REDIS_URL: redis.url, DATABASE_URL: databaseUrl, JWT_SECRET: TEST_JWT_SECRET, NODE_ENV: 'production', LOG_LEVEL: 'warn' };
+  const started: RunningService[] = [];
+  const start = async (name: 'api' | 'gateway', label: string, env: Record<string, string>): Promise<RunningService> => {
+    const service = await startService(name, { label, env: { ...base, ...env }, compiled: true, echo: options.echo });
+    started.push(service);
+    return service;
+  };
+  try {
+    const api = await start('api', 'api', { TRUST_PROXY: 'true' });
+    const gateways = await Promise.all(
+      Array.from({ length: options.gateways }, (_, i) =>
+        start('gateway', `gateway-${i + 1}`, {
+          REPLICA_ID: `gw${i + 1}`,
+          // The runner sends far above a person's rate; the limits are not what is measured.
+          RATE_LIMIT_MESSAGES: '100000000',
+          RATE_LIMIT_COMMANDS: '100000000',
+          // An inspector on a free port, so the idle scenario can force a GC before reading the heap.
+          NODE_OPTIONS: '--inspect=127.0.0.1:0',
+          ...options.gatewayEnv,
+        }),
+      ),
+    );
+    const nginx = await startNginx({
+      apiAddress: `127.0.0.1:${api.port}`,
+      gateways: gateways.map((g, i) => ({ replicaId: `gw${i + 1}`, address: `127.0.0.1:${g.port}` })),
+      echo: options.echo,
+    });
+    const servers: ServerEndpoint[] = gateways.map((g) => ({
+      name: g.name,
+      url: g.url,
+      metricsUrl: `${g.url}/metrics`,
+      healthUrl: `${g.url}/health`,
+      inspector: () => inspectorUrl(g.process.output()),
+    }));
+    const pid = (p: { child: { pid?: number } }): number[] => (p.child.pid === undefined ? [] : [p.child.pid]);
+    return {
+      name: 'ours',
+      socketUrls: options.direct ? servers.map((s) => s.url) : [nginx.url],
+      servers,
+      cpuGroups: [
+        { name: 'gateways', pids: gateways.flatMap((g) => pid(g.process)), tree: false },
+        { name: 'api', pids: pid(api.process), tree: false },
+        { name: 'nginx', pids: pid(nginx.process), tree: true },
+        { name: 'redis', pids: pid(redis.process), tree: false },
+        { name: 'postgres', pids: pid(options.pg.process), tree: true },
+      ],
+      ...restTarget(nginx.url),
+      stop: async () => {
+        await nginx.stop();
+        await Promise.all(gateways.map((g) => g.stop(10_000)));
+        await api.stop(10_000);
+        await redis.stop();
+        await options.pg.sql(`drop database if exists "${database}" with (force)`);
+      },
+    };
+  } catch (err) {
+    await Promise.all(started.map((s) => s.stop(2_000)));
+    await redis.stop();
+    throw err;
+  }
+}
+
+/** A cluster someone else runs, reached at its nginx URL; `metricsUrls` are its gateways' /metrics (optional). */
+export function remoteOurs(url: string, gatewayUrls: string[]): Target {
+  const base = url.replace(/\/+$/, '');
+  return {
+    name: 'ours',
+    socketUrls: [base],
+    servers: gatewayUrls.map((g, i) => ({ name: `gateway-${i + 1}`, url: g, metricsUrl: `${g}/metrics`, healthUrl: `${g}/health` })),
+    cpuGroups: [],
+    ...restTarget(base),
+    stop: async () => undefined,
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * `npm run loadtest -- --scenario idle|fanout|send [--compare] …` (see options.ts for
+ * every flag): starts a private cluster (or targets --url), drives it with socket.io-client
+ * from this one process, prints a table and writes JSON under loadtest/results/.
+ */
+import { readFileSync } from 'node:fs';
+import type { PostgresServer } from '@chat/testkit';
+import { startBaseline } from './env/baseline.js';
+import { remoteOurs, startOurs } from './env/ours.js';
+import { startLoadPostgres } from './env/postgres.js';
+import type { Target, TargetName } from './env/target.js';
+import { parseOptions, type RunOptions } from './options.js';
+import { printResults, writeResults } from './report.js';
+import { fanoutScenario } from './scenarios/fanout.js';
+import { idleScenario } from './scenarios/idle.js';
+import { sendScenario } from './scenarios/send.js';
+import type { ScenarioResult } from './scenarios/types.js';
+import { log } from './util.js';
+
+const scenarios = { idle: idleScenario, fanout: fanoutScenario, send: sendScenario };
+
+/** Sockets this process will hold at once. */
+function socketsNeeded(options: RunOptions): number {
+  if (options.scenario === 'idle') return options.sockets;
+  if (options.scenario === 'fanout') return options.rooms * options.roomSize;
+  return Math.max(options.roomSize, options.senders);
+}
+
+function openFileLimit(): number {
+  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  const soft = line?.split(/\s{2,}/)[1];
+  return soft === undefined || soft === 'unlimited' ? Infinity : Number(soft);
+}
+
+async function startTarget(name: TargetName, options: RunOptions, pg: () => Promise<PostgresServer>): Promise<Target> {
+  if (options.url) return remoteOurs(options.url, options.gatewayUrls);
+  log(`starting ${name === 'ours' ? `our cluster (${options.gateways} gateways, API, nginx)` : `the baseline (${options.gateways} servers, nginx)`}`);
+  if (name === 'ours') return startOurs({ pg: await pg(), gateways: options.gateways, direct: options.direct, gatewayEnv: options.gatewayEnv, echo: options.echo });
+  return startBaseline({ pg: await pg(), servers: options.gateways, direct: options.direct, echo: options.echo });
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  if (options.rateFactor <= 1) throw new Error('--rate-factor must be above 1');
+  const limit = openFileLimit();
+  const needed = socketsNeeded(options) + 1_000;
+  if (limit < needed) {
+    throw new Error(`this process may open ${limit} files but needs about ${needed}: raise the limit first (ulimit -n ${Math.max(needed, 65_536)}) and run again`);
+  }
+
+  let pg: PostgresServer | undefined;
+  const getPg = async (): Promise<PostgresServer> => {
+    if (!pg) {
+      log(`starting PostgreSQL (${options.durablePostgres ? 'durable: fsync and synchronous_commit on' : 'fast: fsync off'})`);
+      pg = await startLoadPostgres(options.durablePostgres);
+    }
+    return pg;
+  };
+  const results: ScenarioResult[] = [];
+  try {
+    for (const name of options.targets) {
+      const target = await startTarget(name, options, getPg);
+      try {
+        results.push(await scenarios[options.scenario](target, options));
+      } finally {
+        await target.stop();
+      }
+    }
+  } finally {
+    await pg?.stop();
+  }
+  printResults(results);
+  const path = await writeResults(options, results);
+  process.stdout.write(`\nresults: ${path}\n`);
+}
+
+// Ctrl-C: the harness kills every server it started when this process exits.
+process.once('SIGINT', () => {
+  log('interrupted');
+  process.exit(130);
+});
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`loadtest failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

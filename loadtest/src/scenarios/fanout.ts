@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { closeAll, connectPopulation, createPopulation, type LoadSocket, type RoomPlan } from '../clients/sockets.js';
+import type { Target } from '../env/target.js';
+import { DeliveryLedger, orderCounters, StepStats } from '../measure/delivery.js';
+import { MeasureWindow } from '../measure/window.js';
+import type { RunOptions } from '../options.js';
+import { log, round, sleep } from '../util.js';
+import { finishStep, stepRow, type StepReport } from './delivery-step.js';
+import { content, type Row, type ScenarioResult } from './types.js';
+
+/**
+ * Rooms of `roomSize` sockets; `senders` of each room send, open loop, at a total rate
+ * that starts at `rate` and grows by `rateFactor` each step, until delivery p99 passes
+ * `maxP99Ms` (or a message is lost, a send fails, or the rate is not reached). Reports
+ * the highest delivered rate whose p99 stayed under the bound.
+ */
+export async function fanoutScenario(target: Target, options: RunOptions): Promise<ScenarioResult> {
+  const plan: RoomPlan = { rooms: options.rooms, socketsPerRoom: options.roomSize, usersPerRoom: options.usersPerRoom };
+  const population = await createPopulation(target, plan, `fan${Date.now().toString(36)}`);
+  const byRoom: LoadSocket[][] = Array.from({ length: plan.rooms }, () => []);
+  const ledger = new DeliveryLedger(byRoom);
+  const { sockets } = await connectPopulation(target, population, plan, options.connectConcurrency, (receiver, message) => ledger.received(receiver, message));
+  for (const s of sockets) byRoom[s.room]!.push(s);
+  const senders = byRoom.flatMap((room) => room.slice(0, options.senders));
+  const text = content(options.contentBytes);
+  log(`${target.name}: ${sockets.length} sockets in ${plan.rooms} rooms, ${senders.length} senders`);
+  await sleep(1_000);
+
+  const steps: { rate: number; report: StepReport }[] = [];
+  for (let rate = options.rate; rate <= options.maxRate; rate = Math.ceil(rate * options.rateFactor)) {
+    const step = new StepStats(plan.rooms);
+    const orderBefore = orderCounters(sockets);
+    const window = new MeasureWindow(target.cpuGroups);
+    const total = Math.max(1, Math.round(rate * options.stepSeconds));
+    const started = performance.now();
+    let sent = 0;
+    // Open loop: each message is due at started + i / rate and its latency counts from then,
+    // so a generator or server falling behind shows up in the figures.
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
+        while (sent < due) {
+          const sender = senders[sent % senders.length]!;
+          const clientId = randomUUID();
+          ledger.sent(clientId, sender.room, step, started + (sent * 1000) / rate);
+          sender.socket
+            .timeout(30_000)
+            .emitWithAck('message:send', { roomId: sender.roomId, content: text, clientId })
+            .then(
+              (answer) => ledger.acked(clientId, answer),
+              (err: unknown) => ledger.acked(clientId, err instanceof Error ? err : new Error(String(err))),
+            );
+          sent++;
+        }
+        if (sent >= total) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 2);
+    });
+    const sendSeconds = (performance.now() - started) / 1000;
+    const report = await finishStep(ledger, step, sockets, orderBefore, window, sendSeconds);
+    steps.push({ rate, report });
+    log(`${target.name}: rate ${rate}/s → delivered ${round(report.deliveredPerSecond)}/s, p99 ${round(report.latencyMs.p99)} ms, lost ${report.lost}`);
+    const errors = Object.values(report.sendErrors).reduce((a, b) => a + b, 0);
+    if (report.latencyMs.p99 > options.maxP99Ms || report.lost > 0 || errors > 0 || report.sendsPerSecond < rate * 0.9) break;
+  }
+  closeAll(sockets);
+
+  const good = steps.filter((s) => s.report.latencyMs.p99 <= options.maxP99Ms && s.report.lost === 0);
+  const best = good.reduce<(typeof steps)[number] | undefined>((a, s) => (!a || s.report.deliveredPerSecond > a.report.deliveredPerSecond ? s : a), undefined);
+  const rows = steps.map((s) => stepRow({ 'rate/s': s.rate }, s.report));
+  const summary: Row = {
+    rooms: plan.rooms,
+    'room size': plan.socketsPerRoom,
+    'best delivered/s (p99 ≤ bound)': best ? round(best.report.deliveredPerSecond) : 0,
+    'at send rate/s': best?.rate ?? 0,
+    'p99 ms there': best ? round(best.report.latencyMs.p99) : NaN,
+    'cpu µs/deliv there': best ? round(best.report.cpuMicrosPerDelivery) : NaN,
+    'lost (all steps)': steps.reduce((a, s) => a + s.report.lost, 0),
+    'dup (all steps)': steps.reduce((a, s) => a + s.report.duplicates, 0),
+    'ooo (all steps)': steps.reduce((a, s) => a + s.report.outOfOrder, 0),
+  };
+  return { scenario: 'fanout', target: target.name, rows, summary, details: { plan, senders: senders.length, maxP99Ms: options.maxP99Ms, steps } };
+}
