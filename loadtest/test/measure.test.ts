@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { Message } from '@chat/common/contract';
+import type { LoadSocket } from '../src/clients/sockets.js';
+import { DeliveryLedger, StepStats } from '../src/measure/delivery.js';
+import { Samples } from '../src/measure/samples.js';
+import { SeqTracker } from '../src/measure/sequence.js';
+import { formatTable } from '../src/report.js';
+
+const receiver = (room = 0): LoadSocket => ({ room, roomId: `r${room}`, seq: new SeqTracker() }) as unknown as LoadSocket;
+const message = (seq: number, clientId: string): Message =>
+  ({ id: `m${seq}`, roomId: 'r0', seq, type: 'message', content: 'x', sender: { id: 'u', username: 'u' }, clientId, timestamp: '' }) as Message;
+
+describe('SeqTracker', () => {
+  it('counts duplicates and arrivals below the highest seq, and remembers every seq seen', () => {
+    const t = new SeqTracker();
+    for (const seq of [1, 2, 4, 3, 4, 5000]) t.record(seq);
+    expect([t.received, t.duplicates, t.outOfOrder, t.highest]).toEqual([5, 1, 1, 5000]);
+    expect([t.has(3), t.has(5000), t.has(6), t.has(999_999)]).toEqual([true, true, false, false]);
+  });
+});
+
+describe('Samples', () => {
+  it('reports nearest-rank percentiles and the max', () => {
+    const s = new Samples();
+    for (let i = 1; i <= 10_000; i++) s.add(i);
+    expect(s.summary()).toMatchObject({ count: 10_000, p50: 5000, p95: 9500, p99: 9900, max: 10_000 });
+    expect(new Samples().summary().count).toBe(0);
+  });
+});
+
+describe('DeliveryLedger', () => {
+  it('counts a message acknowledged but never delivered to one socket of its room as lost', () => {
+    const room = [receiver(), receiver(), receiver()];
+    const ledger = new DeliveryLedger([room]);
+    const step = new StepStats(1);
+    ledger.sent('a', 0, step);
+    ledger.sent('b', 0, step);
+    ledger.acked('a', { ok: true, message: message(1, 'a') });
+    ledger.acked('b', { ok: true, message: message(2, 'b') });
+    for (const r of room) ledger.received(r, message(1, 'a'));
+    ledger.received(room[0]!, message(2, 'b'));
+    ledger.received(room[1]!, message(2, 'b'));
+    expect([step.expected, step.received, step.settled]).toEqual([6, 5, false]);
+    expect(ledger.lost(step)).toBe(1);
+    expect(step.latency.count).toBe(5);
+  });
+
+  it('counts refused and timed-out sends as errors by code', () => {
+    const ledger = new DeliveryLedger([[receiver()]]);
+    const step = new StepStats(1);
+    ledger.sent('a', 0, step);
+    ledger.sent('b', 0, step);
+    ledger.acked('a', { ok: false, error: { code: 'rate_limited', message: 'slow down' } });
+    ledger.acked('b', new Error('operation has timed out'));
+    expect([step.acked, step.sendErrors, Object.fromEntries(step.errorCodes)]).toEqual([0, 2, { rate_limited: 1, timeout: 1 }]);
+    expect(step.settled).toBe(true);
+  });
+});
+
+describe('formatTable', () => {
+  it('lines up one column per key, numbers to the right', () => {
+    expect(formatTable([{ target: 'ours', 'p99 ms': 12.5 }, { target: 'baseline', 'p99 ms': 7 }])).toBe(
+      ['target    p99 ms', '--------  ------', 'ours        12.5', 'baseline       7', ''].join('\n'),
+    );
+  });
+});
