@@ -47,6 +47,7 @@ export interface RoomListener {
   /** Every event in arrival order, e.g. `delta:Hel`, `message:<id>`. */
   events: string[];
   waitForMessages(count: number, timeoutMs?: number): Promise<Message[]>;
+  waitForMessage(match: (m: Message) => boolean, timeoutMs?: number): Promise<Message>;
   close(): void;
 }
 
@@ -80,6 +81,10 @@ export async function listen(replica: SocketReplica, roomId: string): Promise<Ro
     waitForMessages: async (count, timeoutMs = 20_000) => {
       await waitFor(`${count} message(s) in room ${roomId}`, () => messages.length >= count, timeoutMs);
       return messages;
+    },
+    waitForMessage: async (match, timeoutMs = 20_000) => {
+      await waitFor(`a matching message in room ${roomId}`, () => messages.some(match), timeoutMs);
+      return messages.find(match)!;
     },
     close: () => {
       socket.disconnect();
