@@ -31,10 +31,20 @@ export async function startChatCluster(gateways: 2 | 3, gatewayEnv: Record<strin
     rest: new Rest(url),
     replicaIds: cluster.gateways.map((g) => g.env.REPLICA_ID!),
     connectTo: async (replicaId, token, options = {}) => {
-      for (let attempt = 0; attempt < 30; attempt++) {
-        const socket = await connect(url, token, options);
-        if (replicaOf(socket) === replicaId) return socket;
-        socket.close();
+      // nginx sends a new session to the gateway with the fewest active connections in
+      // its pool, where only WebSocket sessions stay (a polling session's later requests
+      // go to its owner's own upstream). Holding misses open, plus a WebSocket as
+      // ballast for a polling miss, moves that choice along until the target is hit.
+      const misses: ChatSocket[] = [];
+      try {
+        for (let attempt = 0; attempt < 30; attempt++) {
+          const socket = await connect(url, token, options);
+          if (replicaOf(socket) === replicaId) return socket;
+          misses.push(socket);
+          if (socket.io.engine.transport.name !== 'websocket') misses.push(await connect(url, token));
+        }
+      } finally {
+        for (const socket of misses) socket.close();
       }
       throw new Error(`no session landed on ${replicaId} in 30 tries`);
     },
