@@ -1,0 +1,24 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '@chat/testkit';
+import { readComposeText } from './support/compose.js';
+
+const read = (path: string) => readFile(join(repoRoot, path), 'utf8');
+
+describe('docs/deployment.md', () => {
+  it('documents every variable the services, the nginx entrypoint and the compose file read', async () => {
+    const docs = await read('docs/deployment.md');
+    const config = await read('packages/common/src/config/services.ts');
+    const entrypoint = await read('deploy/nginx/docker-entrypoint.sh');
+    const names = new Set([
+      ...[...config.matchAll(/^\s+([A-Z][A-Z0-9_]+): env\./gm)].map((m) => m[1]!),
+      'JWT_SECRET',
+      ...[...entrypoint.matchAll(/^: "\$\{([A-Z_]+):=/gm)].map((m) => m[1]!).filter((n) => !['NGINX_TEMPLATE', 'NGINX_RUN_DIR', 'NGINX_BIN', 'WEB_ROOT', 'MIME_TYPES', 'PID_FILE', 'TEMP_DIR'].includes(n)),
+      ...[...(await readComposeText()).matchAll(/\$\{([A-Z_]+)/g)].map((m) => m[1]!),
+    ]);
+    expect(names.size).toBeGreaterThan(30);
+    const missing = [...names].filter((name) => !docs.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
+  });
+});
