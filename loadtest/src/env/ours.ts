@@ -54,9 +54,9 @@ export async function startOurs(options: OursOptions): Promise<Target> {
           // The runner sends far above a person's rate; the limits are not what is measured.
           RATE_LIMIT_MESSAGES: '100000000',
           RATE_LIMIT_COMMANDS: '100000000',
-          // An inspector on a free port, so the idle scenario can force a GC before reading the heap.
-          NODE_OPTIONS: '--inspect=127.0.0.1:0',
           ...options.gatewayEnv,
+          // An inspector on a free port, so the idle scenario can force a GC before reading the heap.
+          NODE_OPTIONS: ['--inspect=127.0.0.1:0', options.gatewayEnv.NODE_OPTIONS].filter(Boolean).join(' '),
         }),
       ),
     );
