@@ -3,6 +3,8 @@ import type { UserRef } from '@chat/common/contract';
 export interface TypingTrackerOptions {
   /** How long a `typing: true` lasts without renewal. */
   ttlMs: number;
+  /** A renewal is relayed again only after this long (it always resets the lapse timer). @default ttlMs / 5 */
+  relayRenewalAfterMs?: number;
   /** Tells the room's others that `user` is typing or stopped. */
   broadcast: (roomId: string, user: UserRef, isTyping: boolean) => void;
 }
@@ -12,7 +14,7 @@ export interface TypingTrackerOptions {
  * after `ttlMs` without renewal; leaving or disconnecting ends it too.
  */
 export class TypingTracker {
-  private readonly timers = new Map<string, Map<string, { user: UserRef; timer: NodeJS.Timeout }>>();
+  private readonly timers = new Map<string, Map<string, { user: UserRef; timer: NodeJS.Timeout; relayedAt: number }>>();
 
   constructor(private readonly options: TypingTrackerOptions) {}
 
@@ -27,8 +29,11 @@ export class TypingTracker {
     if (previous) clearTimeout(previous.timer);
     const timer = setTimeout(() => this.stop(socketId, roomId), this.options.ttlMs);
     timer.unref();
-    rooms.set(roomId, { user, timer });
-    this.options.broadcast(roomId, user, true);
+    const now = Date.now();
+    // A client renewing on every keystroke must not make each one a cluster-wide broadcast.
+    const relay = !previous || now - previous.relayedAt >= (this.options.relayRenewalAfterMs ?? this.options.ttlMs / 5);
+    rooms.set(roomId, { user, timer, relayedAt: relay ? now : previous.relayedAt });
+    if (relay) this.options.broadcast(roomId, user, true);
   }
 
   /** Ends typing in a room (if it was on) and tells the others. */
