@@ -137,4 +137,25 @@ describe('presence tracker', () => {
     await restarted.stop();
     expect(await redis.exists(redisKeys.replicaHeartbeat(replicaId))).toBe(0);
   });
+
+  it('counts out, at the next heartbeat, a member whose leave failed while Redis was unreachable', async () => {
+    const changes: PresenceChange[] = [];
+    const own = createRedis(server.url);
+    const flaky = tracker(`flaky-${randomUUID()}`, changes, { redis: own, heartbeatIntervalMs: 150 });
+    await flaky.start();
+    const room = randomUUID();
+    const erin = user('erin');
+    await flaky.join('s', room, erin);
+    own.disconnect();
+    await expect(flaky.leave('s', room)).rejects.toThrow();
+    expect(await redis.hget(redisKeys.presenceRoom(room), erin.id)).toBe('1');
+    await own.connect();
+    await waitFor('the reconcile', async () => (await redis.hexists(redisKeys.presenceRoom(room), erin.id)) === 0, 5_000);
+    expect(changes.filter((c) => c.roomId === room)).toEqual([
+      { roomId: room, user: erin, status: 'online' },
+      { roomId: room, user: erin, status: 'offline' },
+    ]);
+    await flaky.stop();
+    own.disconnect();
+  });
 });

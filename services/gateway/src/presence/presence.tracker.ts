@@ -46,6 +46,8 @@ export class PresenceTracker {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private running = false;
+  /** A leave failed (Redis unreachable): the replica set may hold members no socket has any more. */
+  private stale = false;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: PresenceTrackerOptions) {
@@ -86,19 +88,11 @@ export class PresenceTracker {
     if (!membership) return Promise.resolve();
     this.forget(socketId, roomId);
     const { user } = membership;
-    return this.track(
-      membership.joined
-        .catch(() => undefined)
-        .then(async () => {
-          const count = await this.redis.chatPresenceLeave(
-            redisKeys.presenceRoom(roomId),
-            redisKeys.presenceReplica(this.options.replicaId),
-            user.id,
-            memberId(roomId, user.id, socketId),
-          );
-          if (count === 0) this.options.onChange({ roomId, user, status: 'offline' });
-        }),
-    );
+    const left = this.track(membership.joined.catch(() => undefined).then(() => this.countOut(roomId, user, socketId)));
+    left.catch(() => {
+      this.stale = true;
+    });
+    return left;
   }
 
   isJoined(socketId: string, roomId: string): boolean {
@@ -146,6 +140,34 @@ export class PresenceTracker {
     if (count === 1) this.options.onChange({ roomId, user, status: 'online' });
   }
 
+  private async countOut(roomId: string, user: UserRef | string, socketId: string): Promise<void> {
+    const userId = typeof user === 'string' ? user : user.id;
+    const count = await this.redis.chatPresenceLeave(
+      redisKeys.presenceRoom(roomId),
+      redisKeys.presenceReplica(this.options.replicaId),
+      userId,
+      memberId(roomId, userId, socketId),
+    );
+    // A user known only by id (no longer in the database) goes offline silently.
+    if (count === 0 && typeof user !== 'string') this.options.onChange({ roomId, user, status: 'offline' });
+  }
+
+  /** Counts out members of this replica's set that no local socket holds (left while Redis was unreachable). */
+  private async reconcile(): Promise<void> {
+    this.stale = false;
+    const members = await this.redis.smembers(redisKeys.presenceReplica(this.options.replicaId));
+    const orphans = members.flatMap((member) => {
+      const [roomId, userId, socketId] = member.split('|');
+      return roomId && userId && socketId && !this.isJoined(socketId, roomId) ? [{ roomId, userId, socketId }] : [];
+    });
+    if (orphans.length === 0) return;
+    const users = new Map((await this.options.lookupUsers([...new Set(orphans.map((o) => o.userId))])).map((u) => [u.id, u]));
+    for (const { roomId, userId, socketId } of orphans) {
+      await this.countOut(roomId, users.get(userId) ?? userId, socketId);
+    }
+    this.log.info({ orphans: orphans.length }, 'counted out presence left behind by failed leaves');
+  }
+
   private async beat(): Promise<void> {
     const { replicaId, ttlMs } = this.options;
     const existed = await this.redis.chatPresenceHeartbeat(redisKeys.replicaHeartbeat(replicaId), redisKeys.replicas, ttlMs, replicaId, new Date().toISOString());
@@ -156,6 +178,12 @@ export class PresenceTracker {
       for (const [socketId, rooms] of this.local) {
         for (const [roomId, { user }] of rooms) await this.track(this.countIn(roomId, user, socketId));
       }
+    }
+    if (this.stale && this.running) {
+      await this.reconcile().catch((err: unknown) => {
+        this.stale = true;
+        throw err;
+      });
     }
   }
 
