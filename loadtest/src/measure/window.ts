@@ -5,6 +5,7 @@ export interface WindowReport {
   seconds: number;
   /** Server CPU seconds used in the window, by process group. */
   cpuSeconds: Record<string, number>;
+  /** NaN when no server process is known (a remote target). */
   totalCpuSeconds: number;
   /** Event-loop utilisation of this load generator (near 1: it, not the server, was the limit). */
   clientEventLoop: number;
@@ -25,7 +26,7 @@ export class MeasureWindow {
     return {
       seconds: (performance.now() - this.startedAt) / 1000,
       cpuSeconds: cpu,
-      totalCpuSeconds: Object.values(cpu).reduce((a, b) => a + b, 0),
+      totalCpuSeconds: this.groups.length === 0 ? NaN : Object.values(cpu).reduce((a, b) => a + b, 0),
       clientEventLoop: performance.eventLoopUtilization(this.eluAtStart).utilization,
     };
   }

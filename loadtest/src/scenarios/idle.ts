@@ -40,6 +40,7 @@ export async function idleScenario(target: Target, options: RunOptions): Promise
   const population = await createPopulation(target, plan, `idle${Date.now().toString(36)}`);
   if (target.servers.length === 0) log('no gateway metrics (--gateway-urls): memory per socket is not measured');
   const gcNote = target.servers.every((s) => s.inspector?.()) ? 'after a forced GC' : 'lowest of the samples (no inspector: no forced GC)';
+  if (!target.servers.every((s) => s.inspector?.())) log(`${target.name}: heap read without a forced GC (no inspector): expect noise`);
   const before = await settledMemory(target, 3);
   log(`${target.name}: connecting ${plan.rooms * plan.socketsPerRoom} sockets`);
   const connectStarted = performance.now();

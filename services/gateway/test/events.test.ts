@@ -45,7 +45,7 @@ describe('room:join', () => {
     const socket = await open(alice);
     const joined = ok(await call(socket, 'room:join', { roomId }));
     expect(joined.room).toMatchObject({ id: roomId, ownerId: alice.id, memberCount: 2 });
-    expect(joined.online).toEqual([alice]);
+    expect(joined.online).toEqual([{ ...alice, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) }]);
     expect(joined.missed).toEqual([]);
   });
 

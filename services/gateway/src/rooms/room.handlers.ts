@@ -25,7 +25,8 @@ export function registerRoomHandlers(ctx: HandlerContext, gw: GatewayContext): v
       onlineUserIds(gw.redis, roomId),
       since === undefined ? Promise.resolve([]) : findMessages(gw.knex, roomId, { limit: MISSED_MAX, after: since }),
     ]);
-    const online = await gw.rooms.users([...onlineIds]);
+    // The contract's `user` ({id, username, createdAt}); a UserRef to common's types.
+    const online = await gw.rooms.fullUsers([...onlineIds]);
     return { room, online, missed };
   });
 

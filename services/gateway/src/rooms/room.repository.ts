@@ -1,6 +1,6 @@
 import { AppError } from '@chat/common';
 import type { Knex } from '@mikro-orm/postgresql';
-import type { Room, UserRef } from '@chat/common/contract';
+import type { Room, User, UserRef } from '@chat/common/contract';
 
 interface RoomRecord {
   id: string;
@@ -47,6 +47,16 @@ export class RoomRepository {
       [pairs.map((p) => p.roomId), pairs.map((p) => p.userId)],
     );
     return new Set(rows.map((r) => `${r.room_id}|${r.user_id}`));
+  }
+
+  /** Users as the contract's `user` (`room:join`'s `online`), by username. */
+  async fullUsers(ids: string[]): Promise<User[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.knex.raw<{ rows: { id: string; username: string; created_at: Date | string }[] }>(
+      'select id, username, created_at from users where id = any(?::uuid[]) order by username',
+      [ids],
+    );
+    return rows.map((r) => ({ id: r.id, username: r.username, createdAt: new Date(r.created_at).toISOString() }));
   }
 
   async users(ids: string[]): Promise<UserRef[]> {

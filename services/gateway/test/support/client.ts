@@ -1,11 +1,13 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import type {
-  Ack,
-  ClientToServerEvents,
-  Message,
-  PresenceEvent,
-  ServerToClientEvents,
-  TypingEvent,
+import {
+  ackSchemas,
+  serverEventSchemas,
+  type Ack,
+  type ClientToServerEvents,
+  type Message,
+  type PresenceEvent,
+  type ServerToClientEvents,
+  type TypingEvent,
 } from '@chat/common/contract';
 import type { AckResults } from '../../src/socket/types.js';
 
@@ -64,15 +66,27 @@ export async function connectError(url: string, token: string | undefined, optio
   throw new Error('the handshake succeeded but should have failed');
 }
 
-/** Emits a contract event and waits for its ack. */
-export function call<E extends ClientEvent>(
+/** Checks a reply against the contract's schema; a shape the contract does not allow fails the test. */
+interface Schema {
+  safeParse(value: unknown): { success: true } | { success: false; error: Error };
+}
+
+function conforming<T>(schema: Schema, what: string, value: unknown): T {
+  const checked = schema.safeParse(value);
+  if (!checked.success) throw new Error(`${what} breaks the contract: ${checked.error.message}\n${JSON.stringify(value)}`);
+  return value as T;
+}
+
+/** Emits a contract event and waits for its ack, which must have the contract's shape. */
+export async function call<E extends ClientEvent>(
   socket: ChatSocket,
   event: E,
   payload: Parameters<ClientToServerEvents[E]>[0],
   timeoutMs = 10_000,
 ): Promise<Ack<AckResults[E]>> {
   const raw = socket as unknown as Socket;
-  return raw.timeout(timeoutMs).emitWithAck(event, payload) as Promise<Ack<AckResults[E]>>;
+  const ack: unknown = await raw.timeout(timeoutMs).emitWithAck(event, payload);
+  return conforming(ackSchemas[event], `the ${event} ack`, ack);
 }
 
 /** Emits anything (for bad input) and waits for an ack. */
@@ -101,9 +115,9 @@ export class Inbox {
   private readonly waiters = new Set<() => void>();
 
   constructor(readonly socket: ChatSocket) {
-    socket.on('message', (m) => this.push(this.messages, m));
-    socket.on('presence', (p) => this.push(this.presence, p));
-    socket.on('typing', (t) => this.push(this.typing, t));
+    socket.on('message', (m) => this.push(this.messages, conforming(serverEventSchemas.message, 'a message event', m)));
+    socket.on('presence', (p) => this.push(this.presence, conforming(serverEventSchemas.presence, 'a presence event', p)));
+    socket.on('typing', (t) => this.push(this.typing, conforming(serverEventSchemas.typing, 'a typing event', t)));
   }
 
   /** Waits until `check` holds for what arrived so far. */
