@@ -44,6 +44,20 @@ describe('stock quotes', () => {
     expect(job?.returnvalue).toEqual({ messageId: message!.id, seq: 1 });
   });
 
+  it('rounds Stooq’s close half-up on its decimal digits', async () => {
+    const room = await h.seedRoom();
+    h.stooq.script('half.us', { kind: 'ok', close: '183.045' });
+    h.stooq.script('penny.us', { kind: 'ok', close: '1.005' });
+    const listener = await h.listen(0, room.roomId);
+    await h.startWorker();
+
+    await h.command(room, room.alice, '/stock=HALF.US');
+    await h.command(room, room.alice, '/stock=PENNY.US');
+    const messages = await listener.waitForMessages(2);
+
+    expect(messages.map((m) => m.content).sort()).toEqual(['HALF.US quote is $183.05 per share', 'PENNY.US quote is $1.01 per share']);
+  });
+
   it('answers "no quote" for an N/D symbol without retrying', async () => {
     const room = await h.seedRoom();
     h.stooq.script('nosuch.us', { kind: 'nd' });

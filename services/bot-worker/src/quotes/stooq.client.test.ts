@@ -7,7 +7,7 @@ const HEADER = 'Symbol,Date,Time,Open,High,Low,Close,Volume';
 
 describe('Stooq CSV', () => {
   it('reads the close of a quote row', () => {
-    expect(parseQuoteCsv(`${HEADER}\r\nAAPL.US,2026-11-20,22:00:09,93.1,94,92.5,93.415,1000\r\n`, 'text/csv')).toEqual({ kind: 'quote', close: 93.415 });
+    expect(parseQuoteCsv(`${HEADER}\r\nAAPL.US,2026-11-20,22:00:09,93.1,94,92.5,93.415,1000\r\n`, 'text/csv')).toEqual({ kind: 'quote', close: '93.415' });
   });
 
   it('treats an N/D row as an unknown symbol', () => {
@@ -23,6 +23,8 @@ describe('Stooq CSV', () => {
     ['a header only', `${HEADER}\n`, 'text/csv'],
     ['a notice instead of CSV', 'Exceeded the daily hits limit', 'text/plain'],
     ['a close that is not a number', `${HEADER}\nAAPL.US,2026-11-20,22:00:09,1,1,1,abc,1`, 'text/csv'],
+    ['an empty close', `${HEADER}\nAAPL.US,2026-11-20,22:00:09,1,1,1,,1`, 'text/csv'],
+    ['a close in exponent notation', `${HEADER}\nAAPL.US,2026-11-20,22:00:09,1,1,1,1e3,1`, 'text/csv'],
   ])('rejects %s as a service failure', (_name, body, type) => {
     expect(() => parseQuoteCsv(body, type)).toThrow(QuoteServiceError);
   });
@@ -30,8 +32,9 @@ describe('Stooq CSV', () => {
 
 describe('quote texts', () => {
   it('formats the contract’s sentences with the code upper-cased and two decimals', () => {
-    expect(quoteText('aapl.us', 93.415)).toBe('AAPL.US quote is $93.42 per share');
-    expect(quoteText('^SPX', 5000)).toBe('^SPX quote is $5000.00 per share');
+    expect(quoteText('aapl.us', '93.415')).toBe('AAPL.US quote is $93.42 per share');
+    expect(quoteText('^SPX', '5000')).toBe('^SPX quote is $5000.00 per share');
+    expect(quoteText('x.us', '183.045')).toBe('X.US quote is $183.05 per share');
     expect(noQuoteText('nope.us')).toBe('Sorry, no quote for NOPE.US.');
   });
 

@@ -1,7 +1,9 @@
 import { parse } from 'csv-parse/sync';
+import { isDecimal } from './price.js';
 import { QuoteServiceError } from './quote-service.error.js';
 
-export type Quote = { kind: 'quote'; close: number } | { kind: 'no-data' };
+/** `close` is Stooq's text as sent (e.g. `93.415`), so that rounding works on its decimal digits. */
+export type Quote = { kind: 'quote'; close: string } | { kind: 'no-data' };
 
 export interface StooqClientOptions {
   /** Stooq's origin, without a trailing slash, e.g. `https://stooq.com`. */
@@ -72,7 +74,6 @@ export function parseQuoteCsv(body: string, contentType = ''): Quote {
   const row = rows[0];
   if (!row) throw new QuoteServiceError('stooq CSV has no rows');
   if (row.Close === 'N/D') return { kind: 'no-data' };
-  const close = Number(row.Close);
-  if (row.Close === '' || !Number.isFinite(close)) throw new QuoteServiceError('stooq CSV has no usable close');
-  return { kind: 'quote', close };
+  if (!isDecimal(row.Close)) throw new QuoteServiceError('stooq CSV has no usable close');
+  return { kind: 'quote', close: row.Close };
 }

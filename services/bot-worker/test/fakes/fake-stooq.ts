@@ -3,13 +3,14 @@ import { deferred, listenLocal, type LocalServer } from './http.js';
 
 /**
  * What the fake answers for one request:
- * - `ok`: a CSV row with this close; `nd`: the `N/D` row Stooq sends for an unknown symbol
+ * - `ok`: a CSV row with this close (a string is sent as written, a number with 4 decimals);
+ *   `nd`: the `N/D` row Stooq sends for an unknown symbol
  * - `slow`: the `ok` answer after `delayMs` (longer than the worker's timeout: a timeout)
  * - `hold`: nothing until the test calls `release()` (or the server closes), then `then`
  * - `status`: that HTTP status (5xx); `html`: an HTML page with status 200; `broken`: a cut-off CSV
  */
 export type StooqAnswer =
-  | { kind: 'ok'; close: number }
+  | { kind: 'ok'; close: number | string }
   | { kind: 'nd' }
   | { kind: 'slow'; delayMs: number; close: number }
   | { kind: 'hold'; then: StooqAnswer }
@@ -41,8 +42,8 @@ export interface FakeStooq extends LocalServer {
 
 const HEADER = 'Symbol,Date,Time,Open,High,Low,Close,Volume';
 
-export function stooqCsv(symbol: string, close: number): string {
-  const c = close.toFixed(4);
+export function stooqCsv(symbol: string, close: number | string): string {
+  const c = typeof close === 'string' ? close : close.toFixed(4);
   return `${HEADER}\r\n${symbol.toUpperCase()},2026-11-20,22:00:09,${c},${c},${c},${c},1234567\r\n`;
 }
 
