@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '@chat/common';
-import { safeError, toAppError } from './errors.js';
+import { dataErrorCode, safeError, toAppError } from './errors.js';
 
 describe('errors', () => {
   it('maps outages to unavailable, AppErrors to themselves and the rest to internal', () => {
@@ -13,6 +13,16 @@ describe('errors', () => {
     expect(toAppError(forbidden)).toBe(forbidden);
     expect(toAppError(new TypeError('x is undefined')).code).toBe('internal');
     expect(toAppError('a string').code).toBe('internal');
+  });
+
+  it('tells a row the database refused (class 22/23) from an outage or a bug', () => {
+    const nul = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+    expect(dataErrorCode(nul)).toBe('22021');
+    expect(dataErrorCode(new Error('wrapped', { cause: Object.assign(new Error('fk'), { code: '23503' }) }))).toBe('23503');
+    expect(dataErrorCode(Object.assign(new Error('terminating connection'), { code: '57P01' }))).toBeUndefined();
+    expect(dataErrorCode(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBeUndefined();
+    expect(dataErrorCode(new TypeError('x'))).toBeUndefined();
+    expect(dataErrorCode('22021')).toBeUndefined();
   });
 
   it('keeps bound values and row details out of what it logs', () => {

@@ -31,6 +31,18 @@ export function toAppError(err: unknown): AppError {
   return new AppError('internal', 'internal error', { cause: err });
 }
 
+/**
+ * A PostgreSQL data exception (class 22: invalid text, a value too long) or
+ * integrity violation (class 23: a constraint): the fault of one row, not of
+ * the database. Returns the SQLSTATE, or undefined.
+ */
+export function dataErrorCode(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code)) return code;
+  return err.cause !== undefined && err.cause !== err ? dataErrorCode(err.cause) : undefined;
+}
+
 function isOutage(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;

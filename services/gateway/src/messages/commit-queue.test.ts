@@ -3,9 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendMessages, createLogger, createOrm, type AppendResult, type MessageDraft, type Orm } from '@chat/common';
 import type { UserRef } from '@chat/common/contract';
 import { useTestDatabase } from '@chat/testkit/vitest';
+import type { Knex } from '@mikro-orm/postgresql';
+import { startTcpProxy } from '../../test/support/tcp-proxy.js';
+import { toAppError } from '../errors.js';
 import { CommitQueue, type CommitQueueOptions } from './commit-queue.js';
 
 let orm: Orm;
+let databaseUrl: string;
 const alice: UserRef = { id: randomUUID(), username: 'alice' };
 const logger = createLogger({ service: 'test', level: 'silent' });
 
@@ -22,7 +26,7 @@ interface Probe {
   overlaps: string[];
 }
 
-function probe(options: Partial<CommitQueueOptions> = {}): Probe {
+function probe(options: Partial<CommitQueueOptions> = {}, knex: Knex = orm.em.getKnex()): Probe {
   const batches: MessageDraft[][] = [];
   const events: string[] = [];
   const overlaps: string[] = [];
@@ -40,7 +44,7 @@ function probe(options: Partial<CommitQueueOptions> = {}): Probe {
         writing.add(room);
       }
       try {
-        return await appendMessages(orm.em.getKnex(), drafts);
+        return await appendMessages(knex, drafts);
       } finally {
         for (const room of rooms) writing.delete(room);
       }
@@ -51,10 +55,12 @@ function probe(options: Partial<CommitQueueOptions> = {}): Probe {
   return { queue, batches, events, overlaps };
 }
 
-const chat = (roomId: string, i: number): MessageDraft => ({ roomId, type: 'message', content: `m${i}`, sender: alice, clientId: `c${i}-${randomUUID()}` });
+type ChatDraft = Extract<MessageDraft, { type: 'message' }>;
+const chat = (roomId: string, i: number): ChatDraft => ({ roomId, type: 'message', content: `m${i}`, sender: alice, clientId: `c${i}-${randomUUID()}` });
 
 beforeAll(async () => {
-  orm = await createOrm({ databaseUrl: await useTestDatabase(), poolMax: 8 });
+  databaseUrl = await useTestDatabase();
+  orm = await createOrm({ databaseUrl, poolMax: 8 });
   await orm.em.getKnex().raw(`insert into users (id, username, password_hash) values (?, ?, 'x')`, [alice.id, alice.username]);
 });
 afterAll(async () => {
@@ -99,16 +105,56 @@ describe('group commit', () => {
     }
   });
 
-  it('rejects the sends of a batch whose transaction failed', async () => {
-    const { queue } = probe();
-    const room = await createRoom();
+  it('stores the rest of a batch the database refused for one draft, failing only the bad ones', async () => {
+    const { queue, batches, events } = probe();
+    const [room, other] = [await createRoom(), await createRoom()];
     const ghost = { id: randomUUID(), username: 'ghost' };
-    const good = queue.submit(chat(room, 1));
-    const bad = queue.submit({ roomId: room, type: 'message', content: 'x', sender: ghost, clientId: 'ghost-1' });
-    await expect(bad).rejects.toThrow();
-    await expect(good).rejects.toThrow();
-    const after = await queue.submit(chat(room, 2));
-    expect(after.ok && after.message.seq).toBe(1);
+    // Drafts the socket schemas would refuse, handed straight to the queue: PostgreSQL refuses them.
+    const drafts: MessageDraft[] = [
+      chat(room, 1),
+      { ...chat(room, 2), content: 'nul \u0000 inside' },
+      chat(other, 3),
+      { ...chat(room, 4), clientId: 'c'.repeat(65) },
+      { roomId: room, type: 'message', content: 'from a user who does not exist', sender: ghost, clientId: 'ghost-1' },
+      chat(room, 5),
+    ];
+    const results = await Promise.all(drafts.map((d) => queue.submit(d)));
+    expect(batches[0]).toHaveLength(drafts.length);
+    expect(results.map((r) => (r.ok ? `ok ${r.message.seq}` : r.error.code))).toEqual(['ok 1', 'validation', 'ok 1', 'validation', 'internal', 'ok 2']);
+    expect(results.filter((r) => r.ok).map((r) => r.ok && r.message.content)).toEqual(['m1', 'm3', 'm5']);
+    // Every send still passes the after-commit step, each room in seq order.
+    expect(events.filter((e) => e.startsWith(`committed ${room}`))).toEqual([`committed ${room} 1`, `committed ${room} 2`]);
+    expect(events.filter((e) => e.startsWith('failed'))).toHaveLength(3);
+    const after = await queue.submit(chat(room, 6));
+    expect(after.ok && after.message.seq).toBe(3);
+  });
+
+  it('answers a lone send the database refuses without a second try', async () => {
+    const { queue, batches } = probe();
+    const room = await createRoom();
+    const result = await queue.submit({ ...chat(room, 1), content: 'nul \u0000' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'validation' } });
+    expect(batches).toHaveLength(1);
+  });
+
+  it('fails every send of a batch when PostgreSQL is unreachable, and tries no send alone', async () => {
+    const direct = new URL(databaseUrl);
+    const proxy = await startTcpProxy(Number(direct.port));
+    direct.port = String(proxy.port);
+    const cut = await createOrm({ databaseUrl: direct.toString(), poolMax: 2 });
+    try {
+      const { queue, batches } = probe({}, cut.em.getKnex());
+      const room = await createRoom();
+      expect(await queue.submit(chat(room, 0))).toMatchObject({ ok: true });
+      await proxy.cut();
+      const settled = await Promise.allSettled([1, 2, 3].map((i) => queue.submit(chat(room, i))));
+      expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      for (const s of settled) expect(s.status === 'rejected' && toAppError(s.reason).code).toBe('unavailable');
+      expect(batches.map((b) => b.length)).toEqual([1, 3]);
+    } finally {
+      await cut.close(true);
+      await proxy.close();
+    }
   });
 
   it('commits what it accepted when closed and refuses later sends with unavailable', async () => {

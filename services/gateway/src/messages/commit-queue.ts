@@ -1,5 +1,5 @@
 import { AppError, type AppendResult, type Logger, type MessageDraft } from '@chat/common';
-import { safeError } from '../errors.js';
+import { dataErrorCode, safeError } from '../errors.js';
 
 export interface CommitQueueOptions {
   /** Stores a batch in one transaction; results in the drafts' order (common's appendMessages). */
@@ -27,7 +27,9 @@ interface Entry {
 /**
  * Group commit: sends arriving within `maxDelayMs` (or while a batch is being
  * written) are stored together, one transaction per batch. A send resolves only
- * after its batch committed.
+ * after its batch committed. A batch the database refuses for one draft's data
+ * is written again one draft at a time, so only that send fails; an outage
+ * fails the whole batch.
  */
 export class CommitQueue {
   private pending: Entry[] = [];
@@ -105,9 +107,48 @@ export class CommitQueue {
     try {
       results = await this.options.store(batch.map((e) => e.draft));
     } catch (err) {
-      for (const entry of batch) entry.reject(err);
+      if (dataErrorCode(err) === undefined) {
+        for (const entry of batch) entry.reject(err);
+      } else if (batch.length === 1) {
+        this.settle(batch, [this.refusal(batch[0]!.draft, err)]);
+      } else {
+        await this.writeOneByOne(batch, err);
+      }
       return;
     }
+    this.settle(batch, results);
+  }
+
+  /** One draft per transaction, in order (the batch's rooms stay busy meanwhile, so each room's order holds). */
+  private async writeOneByOne(batch: Entry[], cause: unknown): Promise<void> {
+    this.log.warn({ err: safeError(cause), drafts: batch.length }, 'the database refused a batch; storing its sends one at a time');
+    for (const [i, entry] of batch.entries()) {
+      let results: AppendResult[];
+      try {
+        results = await this.options.store([entry.draft]);
+      } catch (err) {
+        if (dataErrorCode(err) === undefined) {
+          // An outage now: the rest would fail the same way.
+          for (const rest of batch.slice(i)) rest.reject(err);
+          return;
+        }
+        results = [this.refusal(entry.draft, err)];
+      }
+      this.settle([entry], results);
+    }
+  }
+
+  /** Class 22 (a value PostgreSQL cannot store) is the sender's to fix; class 23 (a constraint) is ours. */
+  private refusal(draft: MessageDraft, err: unknown): AppendResult {
+    const code = dataErrorCode(err);
+    this.log.warn({ err: safeError(err), roomId: draft.roomId }, 'the database refused a send');
+    const error = code?.startsWith('22')
+      ? new AppError('validation', 'the message holds something that cannot be stored', { cause: err })
+      : new AppError('internal', 'message not stored', { cause: err });
+    return { ok: false, error };
+  }
+
+  private settle(batch: Entry[], results: AppendResult[]): void {
     batch.forEach((entry, i) => {
       const result = results[i] ?? { ok: false, error: new AppError('internal', 'message not stored') };
       try {
