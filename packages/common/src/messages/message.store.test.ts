@@ -54,6 +54,45 @@ describe('message store', () => {
     expect(history.map((m) => m.seq)).toEqual([1, 2]);
   });
 
+  it("keeps a clientId per room: a batch with one room's retry and another room's new send of it stores the new one", async () => {
+    const [roomA, roomB] = [await createRoom(), await createRoom()];
+    const knex = orm.em.getKnex();
+    const first = await appendMessage(knex, { roomId: roomA, type: 'message', content: 'in A', sender: alice, clientId: 'shared' });
+    const [retryA, newB] = await appendMessages(knex, [
+      { roomId: roomA, type: 'message', content: 'in A again', sender: alice, clientId: 'shared' },
+      { roomId: roomB, type: 'message', content: 'in B', sender: alice, clientId: 'shared' },
+    ]);
+    expect(retryA).toEqual({ ok: true, created: false, message: first.message });
+    expect(newB?.ok && newB.created && newB.message.roomId === roomB && newB.message.content === 'in B').toBe(true);
+    expect((await findMessages(knex, roomA, { limit: 10 })).map((m) => m.content)).toEqual(['in A']);
+    expect((await findMessages(knex, roomB, { limit: 10 })).map((m) => [m.seq, m.content])).toEqual([[1, 'in B']]);
+  });
+
+  it('refuses a draft holding NUL on its own and stores the rest of the batch', async () => {
+    const roomId = await createRoom();
+    const knex = orm.em.getKnex();
+    const results = await appendMessages(knex, [
+      { roomId, type: 'message', content: 'before', sender: alice, clientId: 'n1' },
+      { roomId, type: 'message', content: 'bad\u0000content', sender: alice, clientId: 'n2' },
+      { roomId, type: 'message', content: 'bad clientId', sender: alice, clientId: 'n\u00003' },
+      { roomId, type: 'bot', content: 'bad\u0000bot', botName: 'ai', jobId: `job-nul-${roomId}` },
+      { roomId, type: 'message', content: 'after', sender: alice, clientId: 'n4' },
+    ]);
+    expect(results.map((r) => (r.ok ? 'ok' : `${r.error.code} ${r.error.message.split(':')[0]}`))).toEqual([
+      'ok',
+      'validation content',
+      'validation clientId',
+      'validation content',
+      'ok',
+    ]);
+    expect((await findMessages(knex, roomId, { limit: 10 })).map((m) => [m.seq, m.content])).toEqual([
+      [1, 'before'],
+      [2, 'after'],
+    ]);
+    const [only] = await appendMessages(knex, [{ roomId, type: 'system', content: '\u0000' }]);
+    expect(only?.ok).toBe(false);
+  });
+
   it('answers a bot job once however often it is stored', async () => {
     const roomId = await createRoom();
     const knex = orm.em.getKnex();

@@ -25,34 +25,51 @@ interface InsertRow {
   job_id: string | null;
 }
 
+const nulField = (d: MessageDraft): 'content' | 'clientId' | undefined =>
+  d.content.includes('\u0000') ? 'content' : d.type === 'message' && d.clientId.includes('\u0000') ? 'clientId' : undefined;
+
+/** A clientId is unique per room and sender (as the unique index is), a jobId everywhere. */
+const chatKey = (roomId: string, senderId: string, clientId: string): string => `c:${roomId}:${senderId}:${clientId}`;
 const dedupeKey = (d: MessageDraft): string | null =>
-  d.type === 'message' ? `c:${d.sender.id}:${d.clientId}` : d.type === 'bot' ? `j:${d.jobId}` : null;
+  d.type === 'message' ? chatKey(d.roomId, d.sender.id, d.clientId) : d.type === 'bot' ? `j:${d.jobId}` : null;
 
 /**
  * Stores drafts in one transaction: each room's row is locked, the next `seq`
  * values are taken in order with no gaps, and a draft whose clientId (per room
  * and sender) or jobId was stored before returns the stored message instead.
  * Results come back in the drafts' order. Rooms are locked in id order, so
- * concurrent batches cannot deadlock.
+ * concurrent batches cannot deadlock. The lock is FOR NO KEY UPDATE: it
+ * serialises appenders of a room as FOR UPDATE would, but does not conflict
+ * with the FOR KEY SHARE locks that foreign keys take on the room row, so a
+ * caller's transaction that inserted a membership (or a message) of the room
+ * first cannot deadlock with another doing the same.
  */
 export async function appendMessages(knex: Knex, drafts: MessageDraft[]): Promise<AppendResult[]> {
   if (drafts.length === 0) return [];
   const results = new Array<AppendResult | undefined>(drafts.length);
   const byRoom = new Map<string, number[]>();
   drafts.forEach((d, i) => {
+    // PostgreSQL refuses NUL in text; refused here, one such draft cannot fail the whole batch.
+    const nul = nulField(d);
+    if (nul) {
+      results[i] = { ok: false, error: AppError.validation(`${nul}: must not contain the NUL character (\\u0000)`) };
+      return;
+    }
     const list = byRoom.get(d.roomId) ?? [];
     list.push(i);
     byRoom.set(d.roomId, list);
   });
   const roomIds = [...byRoom.keys()].sort();
+  const settled = (): AppendResult[] => results.map((r) => r ?? { ok: false, error: new AppError('internal', 'message not stored') });
+  if (roomIds.length === 0) return settled();
 
   await knex.transaction(async (trx) => {
     const locked = await trx.raw<{ rows: { id: string; last_seq: string }[] }>(
-      'select id, last_seq from rooms where id = any(?::uuid[]) order by id for update',
+      'select id, last_seq from rooms where id = any(?::uuid[]) order by id for no key update',
       [roomIds],
     );
     const lastSeq = new Map(locked.rows.map((r) => [r.id, Number(r.last_seq)]));
-    const existing = await findExisting(trx, drafts);
+    const existing = await findExisting(trx, drafts.filter((_, i) => results[i] === undefined));
     const rows: InsertRow[] = [];
     const pending: { index: number; row: InsertRow }[] = [];
 
@@ -122,7 +139,7 @@ export async function appendMessages(knex: Knex, drafts: MessageDraft[]): Promis
     }
   });
 
-  return results.map((r) => r ?? { ok: false, error: new AppError('internal', 'message not stored') });
+  return settled();
 }
 
 /** Stores one draft; throws the AppError if it could not be stored. */
@@ -143,7 +160,7 @@ async function findExisting(trx: Knex.Transaction, drafts: MessageDraft[]): Prom
          on m.room_id = k.room_id and m.sender_id = k.sender_id and m.client_id = k.client_id`,
       [chat.map((d) => d.roomId), chat.map((d) => d.sender.id), chat.map((d) => d.clientId)],
     );
-    for (const r of rows) found.set(`c:${r.sender_id}:${r.client_id}`, toMessage(r));
+    for (const r of rows) found.set(chatKey(r.room_id, r.sender_id ?? '', r.client_id ?? ''), toMessage(r));
   }
   if (jobs.length > 0) {
     const { rows } = await trx.raw<{ rows: (MessageRecord & { job_id: string })[] }>(
