@@ -4,6 +4,7 @@ import {
   chatRoom,
   createRoomBodySchema,
   onlineUserIds,
+  userRoom,
   type Message,
   type RoomDetails,
 } from '@chat/common';
@@ -71,6 +72,11 @@ export function roomRoutes(router: Router<ApiState>, { services, requireAuth, js
       log.info({ roomId, userId: user.id }, 'left room');
       broadcast(left);
     }
+    // Every gateway takes the user's sockets out of the room (ending their presence and typing there),
+    // so a non-member receives nothing more. Also on a repeated leave: a socket left behind by an
+    // earlier leave whose request was lost goes too. Published after the broadcast on the same
+    // connection, so the leaving user still gets their own "left the room".
+    emitter.in(userRoom(user.id)).socketsLeave(chatRoom(roomId));
     ctx.body = { ok: true };
   });
 }
