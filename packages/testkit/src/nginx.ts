@@ -18,6 +18,11 @@ export interface GatewayTarget {
   replicaId: string;
   /** host:port */
   address: string;
+  /**
+   * Takes new sessions (its /health/ready answers 200). A replica that is not ready
+   * keeps its sessions' sid route but leaves the new-session pool. @default true
+   */
+  ready?: boolean;
 }
 
 export interface NginxRenderOptions {
@@ -31,14 +36,29 @@ export interface NginxRenderOptions {
   accessLog?: string;
   workerProcesses?: number | 'auto';
   mimeTypes?: string;
+  /** Addresses or CIDRs of trusted proxies in front (X-Forwarded-For/-Proto taken from them). @default none */
+  realIpFrom?: string[];
 }
 
 const upstreamName = (replicaId: string): string => `gateway_${replicaId.replace(/[^A-Za-z0-9_]/g, '_')}`;
 const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const PROXY_ADDRESS = /^[0-9A-Fa-f:.]+(\/[0-9]+)?$/;
+
+/** The `{{REAL_IP}}` block: realip settings and `$trusted_proxy` (1 for a request from a trusted proxy). */
+export function renderRealIp(realIpFrom: readonly string[]): string {
+  for (const a of realIpFrom) if (!PROXY_ADDRESS.test(a)) throw new Error(`nginx: not an address or CIDR: ${a}`);
+  const lines = realIpFrom.length
+    ? [...realIpFrom.map((a) => `  set_real_ip_from ${a};`), '  real_ip_header X-Forwarded-For;', '  real_ip_recursive on;']
+    : ['  # No trusted proxy in front: the connecting address is the client.'];
+  return [...lines, '  geo $realip_remote_addr $trusted_proxy {', '    default 0;', ...realIpFrom.map((a) => `    ${a} 1;`), '  }'].join('\n');
+}
 
 /** Fills deploy/nginx/nginx.conf.template. */
 export function renderNginxConfig(template: string, o: NginxRenderOptions): string {
   if (o.gateways.length === 0) throw new Error('nginx needs at least one gateway');
+  // New sessions go to the ready replicas; to every replica when none is ready.
+  const ready = o.gateways.filter((g) => g.ready ?? true);
+  const pool = ready.length > 0 ? ready : o.gateways;
   const values: Record<string, string> = {
     WORKER_PROCESSES: String(o.workerProcesses ?? 1),
     PID_FILE: o.pidFile,
@@ -50,7 +70,8 @@ export function renderNginxConfig(template: string, o: NginxRenderOptions): stri
     API_ADDRESS: o.apiAddress,
     WEB_ROOT: o.webRoot,
     GATEWAY_SID_ROUTES: o.gateways.map((g) => `    "~^${escapeRegex(g.replicaId)}\\." ${upstreamName(g.replicaId)};`).join('\n'),
-    GATEWAY_SERVERS: o.gateways.map((g) => `    server ${g.address} max_fails=1 fail_timeout=5s;`).join('\n'),
+    REAL_IP: renderRealIp(o.realIpFrom ?? []),
+    GATEWAY_SERVERS: pool.map((g) => `    server ${g.address} max_fails=1 fail_timeout=5s;`).join('\n'),
     GATEWAY_UPSTREAMS: o.gateways
       .map((g) => `  upstream ${upstreamName(g.replicaId)} {\n    server ${g.address};\n    keepalive 8;\n  }`)
       .join('\n'),
@@ -81,6 +102,10 @@ export interface StartNginxOptions {
   host?: string;
   /** Where config, logs and temp files go; a temp dir (removed on stop) when omitted. */
   workDir?: string;
+  /** nginx `worker_processes`: 'auto' is one per core (load tests). @default 1 */
+  workerProcesses?: number | 'auto';
+  /** Trusted proxies in front (see NginxRenderOptions.realIpFrom). @default none */
+  realIpFrom?: string[];
   echo?: boolean;
 }
 
@@ -110,6 +135,8 @@ export async function startNginx(options: StartNginxOptions): Promise<NginxServe
       tempDir,
       pidFile: join(dir, 'nginx.pid'),
       errorLog: join(dir, 'error.log'),
+      workerProcesses: options.workerProcesses,
+      realIpFrom: options.realIpFrom,
     });
   await writeFile(configPath, render(options.gateways));
   await run('nginx', ['-t', '-q', '-p', dir, '-c', configPath]).catch((err: Error & { stderr?: string }) => {
