@@ -71,6 +71,7 @@ describe('POST /api/auth/register', () => {
     ['a username with a non-ASCII letter', { ...validBody, username: 'jürgen' }, 'username'],
     ['a numeric username', { ...validBody, username: 12345 }, 'username'],
     ['a missing username', { password: 'long enough' }, 'username'],
+    ['a username holding NUL', { ...validBody, username: 'valid\u0000name' }, 'username'],
     ['a password of 7 characters', { ...validBody, password: '1234567' }, 'password'],
     ['a password of 129 characters', { ...validBody, password: 'p'.repeat(129) }, 'password'],
     ['a password that is not a string', { ...validBody, password: 12345678 }, 'password'],
@@ -148,8 +149,25 @@ describe('POST /api/auth/login', () => {
     ['a missing password', { username: 'someone' }, 'password'],
     ['an unknown field', { username: 'someone', password: 'whatever1', remember: true }, 'remember'],
     ['a numeric password', { username: 'someone', password: 12345678 }, 'password'],
+    ['a username of 51 characters', { username: 'a'.repeat(51), password: 'whatever1' }, 'username: must be at most 50'],
+    ['a password of 129 characters', { username: 'someone', password: 'p'.repeat(129) }, 'password: must be at most 128'],
+    ['a username holding NUL', { username: 'some\u0000one', password: 'whatever1' }, 'username: must not contain the NUL'],
   ])('refuses %s with 400 validation', async (_, body, field) => {
     expectError(await http.post('/api/auth/login', { body }), 400, 'validation', field);
+  });
+
+  it('takes a password holding NUL (it is only hashed): register, then login with it', async () => {
+    const username = http.uniqueName('nul');
+    const ip = '198.51.100.7'; // its failures must not count against other tests' IP
+    await http.register(username, 'pass\u0000word');
+    expect((await http.post('/api/auth/login', { ip, body: { username, password: 'pass\u0000word' } })).status).toBe(200);
+    expectError(await http.post('/api/auth/login', { ip, body: { username, password: 'pass' } }), 401, 'unauthorized');
+    expectError(await http.post('/api/auth/login', { ip, body: { username, password: 'pass\u0000wore' } }), 401, 'unauthorized');
+  });
+
+  it('accepts a username of 50 characters and a password of 128 at login (a 401 for an unknown user, not a 400)', async () => {
+    const body = { username: 'a'.repeat(50), password: 'p'.repeat(128) };
+    expectError(await http.post('/api/auth/login', { ip: '198.51.100.8', body }), 401, 'unauthorized');
   });
 });
 

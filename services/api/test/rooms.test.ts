@@ -70,6 +70,8 @@ describe('POST /api/rooms', () => {
     ['a missing name', { description: 'no name' }, 'name'],
     ['a description of 501 characters', { name: 'fine', description: 'd'.repeat(501) }, 'description'],
     ['a description that is not a string', { name: 'fine', description: ['x'] }, 'description'],
+    ['a name holding NUL', { name: 'nul\u0000room' }, 'name: must not contain the NUL'],
+    ['a description holding NUL', { name: 'fine', description: 'about\u0000' }, 'description: must not contain the NUL'],
     ['an unknown field', { name: 'fine', private: true }, 'private'],
     ['an array body', [{ name: 'fine' }], 'JSON object'],
     ['malformed JSON', '{"name":', 'malformed'],
@@ -79,6 +81,13 @@ describe('POST /api/rooms', () => {
     expect(res.status).toBe(400);
     expect(errorCode(res)).toBe('validation');
     expect(res.body.error.message).toContain(mentions);
+  });
+
+  it('answers an oversized body with 413 in the contract shape', async () => {
+    const { token } = await http.register();
+    const res = await http.post('/api/rooms', { token, body: { name: 'big', description: 'd'.repeat(20_000) } });
+    expect(res.status).toBe(413);
+    expect(res.body).toEqual({ error: { code: 'validation', message: 'request body is too large' } });
   });
 
   it('answers an unauthenticated request with 401 before reading the body', async () => {

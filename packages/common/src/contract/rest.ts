@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   isoTimeSchema,
+  loginNameSchema,
   passwordSchema,
   roomDescriptionSchema,
   roomNameSchema,
@@ -28,7 +29,7 @@ export type CredentialsBody = z.infer<typeof credentialsBodySchema>;
 
 /** Login accepts any string up to the limits, so a bad name is a 401, not a hint. */
 export const loginBodySchema = z.strictObject({
-  username: z.string({ message: 'must be a string' }).min(1, { message: 'must not be empty' }).max(50, { message: 'must be at most 50 characters' }),
+  username: loginNameSchema,
   password: z.string({ message: 'must be a string' }).min(1, { message: 'must not be empty' }).max(128, { message: 'must be at most 128 characters' }),
 });
 export type LoginBody = z.infer<typeof loginBodySchema>;
