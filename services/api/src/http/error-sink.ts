@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import { AppError, toErrorBody, type ErrorCode, type Logger } from '@chat/common';
+import { dependencyError } from './dependency-errors.js';
 
 /** Errors from Koa's own machinery (co-body, ctx.throw) carry an HTTP status. */
 interface HttpLikeError {
@@ -42,6 +43,8 @@ function normalise(err: unknown): NormalisedError {
   if (err instanceof AppError) {
     return { status: err.status, ...toErrorBody(err), retryAfter: err.retryAfter };
   }
+  const mapped = dependencyError(err);
+  if (mapped) return { status: mapped.status, ...toErrorBody(mapped) };
   const e = (typeof err === 'object' && err !== null ? err : {}) as HttpLikeError;
   const raw = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
   const code = raw >= 400 && raw < 500 ? (codeByStatus[raw] ?? 'validation') : (codeByStatus[raw] ?? 'internal');
@@ -54,7 +57,8 @@ function normalise(err: unknown): NormalisedError {
 /**
  * The one error sink: anything thrown below becomes the contract's
  * `{"error": {"code", "message"}}` with its status. Only exposed messages
- * reach the client; unexpected errors are logged and answered as `internal`.
+ * reach the client; a Redis or PostgreSQL outage is 503 `unavailable`;
+ * unexpected errors are logged and answered as `internal`.
  */
 export function errorSink(logger: Logger): Middleware {
   const log = logger.child({ module: 'http' });
@@ -63,7 +67,9 @@ export function errorSink(logger: Logger): Middleware {
       await next();
     } catch (err) {
       const { status, code, message, retryAfter } = normalise(err);
-      if (status >= 500) {
+      if (status === 503) {
+        log.warn({ err, method: ctx.method, path: ctx.path, status }, 'request failed: a dependency is unavailable');
+      } else if (status >= 500) {
         log.error({ err, method: ctx.method, path: ctx.path, status }, 'request failed');
       } else {
         log.debug({ method: ctx.method, path: ctx.path, status, code }, 'request refused');
