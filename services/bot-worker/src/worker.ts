@@ -1,4 +1,4 @@
-import { Worker, type Job, type WorkerOptions } from 'bullmq';
+import { UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import {
   QUEUE_AI,
   QUEUE_STOCK,
@@ -162,7 +162,7 @@ export function createBotWorker(deps: BotWorkerDeps, options: BotWorkerOptions =
     const log = logger.child({ queue });
     worker.on('completed', () => metrics.completed.inc({ queue }));
     worker.on('failed', (job, err) => {
-      const final = !job || err.name === 'UnrecoverableError' || isFinalAttempt({ attemptsMade: job.attemptsMade - 1, opts: job.opts });
+      const final = !job || err instanceof UnrecoverableError || isFinalAttempt({ attemptsMade: job.attemptsMade - 1, opts: job.opts });
       metrics.failed.inc({ queue, final: String(final) });
       if (final) log.error({ jobId: job?.id, err: { name: err.name, message: err.message } }, 'job failed for good');
     });

@@ -41,17 +41,18 @@ export function createAiProcessor(deps: AiProcessorDeps): (job: AiQueueJob) => P
     const log = jobLogger(logger, job, data.roomId).child({ kind: data.kind });
     const jobId = jobIdOf(job, data.requestId);
 
-    const earlier = await deps.replies.findStored(jobId);
+    // Sent now only if the attempt that stored it died before sending it.
+    const earlier = await deps.replies.replay(jobId);
     if (earlier) {
-      await deps.replies.broadcast(earlier);
-      deps.onReply?.('replayed');
-      return { messageId: earlier.id, seq: earlier.seq };
+      deps.onReply?.(earlier.sent ? 'replayed' : 'already_sent');
+      log.info({ messageId: earlier.message.id, sent: earlier.sent }, 'ai reply was stored by an earlier attempt');
+      return { messageId: earlier.message.id, seq: earlier.message.seq };
     }
 
     const { content, outcome } = await answer(job, data, log);
-    const message = await deps.replies.post({ roomId: data.roomId, botName: 'ai', jobId, content });
-    deps.onReply?.(outcome);
-    log.info({ messageId: message.id, seq: message.seq, outcome, chars: content.length }, 'ai reply posted');
+    const { message, sent } = await deps.replies.post({ roomId: data.roomId, botName: 'ai', jobId, content });
+    deps.onReply?.(sent ? outcome : 'already_sent');
+    log.info({ messageId: message.id, seq: message.seq, outcome, sent, chars: content.length }, 'ai reply posted');
     return { messageId: message.id, seq: message.seq };
   };
 

@@ -1,6 +1,7 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { describeZodError, type Logger } from '@chat/common';
 import type { z } from 'zod';
+import { InvalidJobDataError } from './invalid-job-data.error.js';
 
 /**
  * Job data is parsed at the edge like any other input: data that does not match
@@ -8,7 +9,7 @@ import type { z } from 'zod';
  */
 export function parseJobData<S extends z.ZodType>(schema: S, job: Job): z.output<S> {
   const result = schema.safeParse(job.data);
-  if (!result.success) throw new UnrecoverableError(`invalid job data: ${describeZodError(result.error)}`);
+  if (!result.success) throw new InvalidJobDataError(describeZodError(result.error));
   return result.data;
 }
 

@@ -1,7 +1,10 @@
 import { Counter, Histogram, type Registry } from '@chat/common';
 
-/** How a job was answered: a real answer, or one of the bots' apologies. */
-export type ReplyOutcome = 'answered' | 'no_data' | 'unavailable' | 'not_configured' | 'replayed';
+/**
+ * How a job was answered: a real answer, one of the bots' apologies, a stored reply
+ * sent by a later attempt (`replayed`), or nothing sent because it had been (`already_sent`).
+ */
+export type ReplyOutcome = 'answered' | 'no_data' | 'unavailable' | 'not_configured' | 'replayed' | 'already_sent';
 
 export interface JobMetrics {
   completed: Counter<'queue'>;

@@ -28,12 +28,13 @@ export function createQuoteProcessor(deps: QuoteProcessorDeps): (job: QuoteJob) 
     const log = jobLogger(logger, job, data.roomId);
     const jobId = jobIdOf(job, data.requestId);
 
-    // An earlier attempt stored the answer and died before finishing the job.
-    const earlier = await deps.replies.findStored(jobId);
+    // An earlier attempt stored the answer and died (or lost its lock) before finishing the job;
+    // it is sent now only if that attempt did not get to send it.
+    const earlier = await deps.replies.replay(jobId);
     if (earlier) {
-      await deps.replies.broadcast(earlier);
-      deps.onReply?.('replayed');
-      return { messageId: earlier.id, seq: earlier.seq };
+      deps.onReply?.(earlier.sent ? 'replayed' : 'already_sent');
+      log.info({ messageId: earlier.message.id, sent: earlier.sent }, 'stock reply was stored by an earlier attempt');
+      return { messageId: earlier.message.id, seq: earlier.message.seq };
     }
 
     let content: string;
@@ -52,9 +53,9 @@ export function createQuoteProcessor(deps: QuoteProcessorDeps): (job: QuoteJob) 
       outcome = 'unavailable';
     }
 
-    const message = await deps.replies.post({ roomId: data.roomId, botName: 'stock-bot', jobId, content });
-    deps.onReply?.(outcome);
-    log.info({ messageId: message.id, seq: message.seq, outcome }, 'stock reply posted');
+    const { message, sent } = await deps.replies.post({ roomId: data.roomId, botName: 'stock-bot', jobId, content });
+    deps.onReply?.(sent ? outcome : 'already_sent');
+    log.info({ messageId: message.id, seq: message.seq, outcome, sent }, 'stock reply posted');
     return { messageId: message.id, seq: message.seq };
   };
 }

@@ -1,5 +1,4 @@
 import { Emitter } from '@socket.io/redis-emitter';
-import { UnrecoverableError } from 'bullmq';
 import {
   AppError,
   MESSAGE_COLUMNS,
@@ -13,6 +12,8 @@ import {
   type Redis,
   type ServerToClientEvents,
 } from '@chat/common';
+import { RoomGoneError } from '../jobs/room-gone.error.js';
+import { SENT_TTL_SECONDS, publishOnce, type EncodedBroadcast } from './send-once.js';
 
 /** The query builder `orm.em.getKnex()` returns. */
 export type Knex = Parameters<typeof appendMessage>[0];
@@ -25,94 +26,123 @@ export interface BotReply {
   content: string;
 }
 
+export interface DeliveredReply {
+  message: Message;
+  /** True when this call broadcast it; false when an earlier attempt (or worker) already had. */
+  sent: boolean;
+}
+
 export interface ReplyPublisher {
-  /**
-   * Stores the reply (once per job) and broadcasts the stored message to the room
-   * on every gateway replica.
-   */
-  post(reply: BotReply): Promise<Message>;
+  /** Stores the reply (once per job) and broadcasts it to the room (once per job). */
+  post(reply: BotReply): Promise<DeliveredReply>;
+  /** The reply an earlier attempt of this job stored, if any, broadcast unless that attempt already did. */
+  replay(jobId: string): Promise<DeliveredReply | undefined>;
   /** The reply an earlier attempt of this job stored, if any. */
   findStored(jobId: string): Promise<Message | undefined>;
-  /** Sends a stored message to the room; resolves once Redis took the PUBLISH. */
-  broadcast(message: Message): Promise<void>;
+  /** Broadcasts a stored reply unless it was sent before; resolves once Redis took it. */
+  deliver(jobId: string, message: Message): Promise<boolean>;
   /** One streamed AI chunk; fire and forget (the final message is what counts). */
   delta(roomId: string, requestId: string, delta: string): void;
 }
 
 export interface ReplyPublisherDeps {
   knex: Knex;
-  /** The Redis client the emitter publishes with (key `socket.io`, the adapter's default). */
-  publisher: Pick<Redis, 'publish'>;
+  /** The Redis client the broadcasts go out on (the adapter's default key `socket.io`). */
+  publisher: Pick<Redis, 'publish' | 'eval'>;
   logger: Logger;
+  /** How long a job's "sent" marker lives; a stored reply older than this is never sent again. @default 7 days */
+  sentTtlSeconds?: number;
 }
 
 /**
- * Broadcast policy: a stored reply is broadcast even when `appendMessage` says it
- * already existed (`created: false`). That only happens when an earlier attempt of
- * the same job stored it and then died (or lost its lock) before or right after
- * broadcasting; sending it again is better than the room never seeing it live.
- * Clients already ignore a message whose id/seq they hold (the same rule that makes
- * `room:join` with `since` safe), so a rare duplicate event is harmless, whereas a
- * missing one would only show up after a reconnect.
+ * Send policy: a job's reply reaches the room at most once. The broadcast goes out
+ * through a Lua script that sets `bot:sent:{jobId}` (NX) and PUBLISHes only if it
+ * set it, so a re-run job (a worker died after publishing, a lost lock let two
+ * workers run it, a client retried after the completed job was removed) sends
+ * nothing twice; only an attempt that died after storing but before publishing
+ * leaves a reply for a later attempt to send. A stored reply older than the
+ * marker's lifetime belongs to a request answered long ago: it is not sent again.
  */
-export function createReplyPublisher({ knex, publisher, logger }: ReplyPublisherDeps): ReplyPublisher {
+export function createReplyPublisher({ knex, publisher, logger, sentTtlSeconds = SENT_TTL_SECONDS }: ReplyPublisherDeps): ReplyPublisher {
   const log = logger.child({ module: 'replies' });
   // The emitter fires PUBLISH and drops the promise: an error there would be an
   // unhandled rejection. It calls publish() synchronously inside emit(), so the
   // promise it made is the last one recorded here right after emit() returns.
   let lastPublish: Promise<unknown> = Promise.resolve();
-  const tracked = {
+  const live = new Emitter<ServerToClientEvents>({
     publish: (channel: string, message: string | Buffer): Promise<number> => {
       const sent = publisher.publish(channel, message);
       lastPublish = sent;
-      sent.catch(() => undefined); // awaited by broadcast(), or deliberately dropped for deltas
+      sent.catch(() => undefined); // deltas are deliberately fire and forget
       return sent;
     },
+  });
+  // The same emitter encoding, captured instead of published, so the script sends the very bytes
+  // (channel `socket.io#/#<room>#`, msgpack packet) the gateways' adapters expect.
+  let captured: EncodedBroadcast | undefined;
+  const encoder = new Emitter<ServerToClientEvents>({
+    publish: (channel: string, payload: string | Buffer): Promise<number> => {
+      captured = { channel, payload };
+      return Promise.resolve(0);
+    },
+  });
+  const encode = (message: Message): EncodedBroadcast => {
+    captured = undefined;
+    encoder.to(chatRoom(message.roomId)).emit('message', message);
+    if (!captured) throw new Error('the emitter encoded nothing');
+    return captured;
   };
-  const emitter = new Emitter<ServerToClientEvents>(tracked);
 
-  /** A failed broadcast fails the job: its retry finds the stored reply and sends it again. */
-  const broadcast = async (message: Message): Promise<void> => {
-    emitter.to(chatRoom(message.roomId)).emit('message', message);
-    await lastPublish;
+  /** A failed broadcast fails the job: its retry finds the stored reply and sends it then. */
+  const deliver = async (jobId: string, message: Message): Promise<boolean> => {
+    const ageMs = Date.now() - Date.parse(message.timestamp);
+    if (ageMs > sentTtlSeconds * 1000) {
+      log.info({ jobId, roomId: message.roomId, messageId: message.id }, 'the stored reply answered an old request; not sending it again');
+      return false;
+    }
+    const sent = await publishOnce(publisher, jobId, encode(message), sentTtlSeconds);
+    if (!sent) log.info({ jobId, roomId: message.roomId, messageId: message.id }, 'the reply was sent before; not sending it again');
+    return sent;
+  };
+
+  const findStored = async (jobId: string): Promise<Message | undefined> => {
+    const { rows } = await knex.raw<{ rows: MessageRecord[] }>(
+      `select ${MESSAGE_COLUMNS} from messages m left join users u on u.id = m.sender_id where m.job_id = ?`,
+      [jobId],
+    );
+    const row = rows[0];
+    return row ? toMessage(row) : undefined;
   };
 
   return {
     async post(reply) {
-      let stored: { message: Message; created: boolean };
+      let message: Message;
       try {
-        stored = await appendMessage(knex, {
+        ({ message } = await appendMessage(knex, {
           roomId: reply.roomId,
           type: 'bot',
           botName: reply.botName,
           jobId: reply.jobId,
           content: reply.content,
-        });
+        }));
       } catch (err) {
         // The room is gone: no attempt will ever be able to answer it.
-        if (err instanceof AppError && err.code === 'not_found') throw new UnrecoverableError(`room ${reply.roomId} not found`);
+        if (err instanceof AppError && err.code === 'not_found') throw new RoomGoneError(reply.roomId);
         throw err;
       }
-      if (!stored.created) {
-        log.info({ jobId: reply.jobId, roomId: reply.roomId, messageId: stored.message.id }, 'reply was stored by an earlier attempt; broadcasting it again');
-      }
-      await broadcast(stored.message);
-      return stored.message;
+      return { message, sent: await deliver(reply.jobId, message) };
     },
 
-    async findStored(jobId) {
-      const { rows } = await knex.raw<{ rows: MessageRecord[] }>(
-        `select ${MESSAGE_COLUMNS} from messages m left join users u on u.id = m.sender_id where m.job_id = ?`,
-        [jobId],
-      );
-      const row = rows[0];
-      return row ? toMessage(row) : undefined;
+    async replay(jobId) {
+      const message = await findStored(jobId);
+      return message ? { message, sent: await deliver(jobId, message) } : undefined;
     },
 
-    broadcast,
+    findStored,
+    deliver,
 
     delta(roomId, requestId, delta) {
-      emitter.to(chatRoom(roomId)).emit('ai:delta', { roomId, requestId, delta });
+      live.to(chatRoom(roomId)).emit('ai:delta', { roomId, requestId, delta });
       lastPublish.catch((err: unknown) => log.warn({ err, roomId, requestId }, 'an ai:delta was not published'));
     },
   };
