@@ -9,6 +9,10 @@ describe('errors', () => {
     expect(toAppError(new AggregateError([refused])).code).toBe('unavailable');
     expect(toAppError(Object.assign(new Error('terminating connection'), { code: '57P01' })).code).toBe('unavailable');
     expect(toAppError(new Error('Redis connection is not ready')).code).toBe('unavailable');
+    // ioredis's commandTimeout, PostgreSQL's statement_timeout and idle_in_transaction_session_timeout.
+    expect(toAppError(new Error('Command timed out')).code).toBe('unavailable');
+    expect(toAppError(Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' })).code).toBe('unavailable');
+    expect(toAppError(Object.assign(new Error('terminating connection due to idle-in-transaction timeout'), { code: '25P03' })).code).toBe('unavailable');
     const forbidden = AppError.forbidden('no');
     expect(toAppError(forbidden)).toBe(forbidden);
     expect(toAppError(new TypeError('x is undefined')).code).toBe('internal');

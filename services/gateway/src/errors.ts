@@ -1,6 +1,10 @@
 import { AppError } from '@chat/common';
 
-/** Network and server-state codes of Node, PostgreSQL (class 08/57) and Redis that mean "try again later". */
+/**
+ * Network and server-state codes of Node, PostgreSQL (class 08/57, and 25P03:
+ * a transaction ended by idle_in_transaction_session_timeout) and Redis that
+ * mean "try again later". 57014 is a statement cancelled by statement_timeout.
+ */
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -13,12 +17,14 @@ const UNAVAILABLE_CODES = new Set([
   '08003',
   '08004',
   '08006',
+  '25P03',
+  '57014',
   '57P01',
   '57P02',
   '57P03',
 ]);
 const UNAVAILABLE_NAMES = new Set(['KnexTimeoutError', 'MaxRetriesPerRequestError', 'AbortError']);
-const UNAVAILABLE_MESSAGES = [/connection is not ready/i, /connection is closed/i, /connection terminated/i, /timeout acquiring a connection/i, /stream isn't writeable/i];
+const UNAVAILABLE_MESSAGES = [/connection is not ready/i, /connection is closed/i, /connection terminated/i, /timeout acquiring a connection/i, /stream isn't writeable/i, /command timed out/i];
 
 /**
  * Maps anything a handler threw to an AppError: AppErrors pass through, a

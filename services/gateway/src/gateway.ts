@@ -196,7 +196,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
       }
     });
 
-    const handlerContext: HandlerContext = { socket, logger: log, onAnswered: observeSend };
+    const handlerContext: HandlerContext = { socket, logger: log, ackTimeoutMs: options.ackTimeoutMs, onAnswered: observeSend };
     registerRoomHandlers(handlerContext, context);
     registerMessageHandlers(handlerContext, context);
     log.debug('socket connected');

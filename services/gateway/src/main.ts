@@ -9,7 +9,8 @@ const logger = createLogger({ service: 'gateway', level: config.logLevel }).chil
 const orm = await createOrm({ databaseUrl: config.databaseUrl, poolMax: 10 });
 const redis = createRedis(config.redisUrl, { connectionName: `gateway:${config.replicaId}` });
 // Subscriber mode needs a connection of its own; it must also wait out outages rather than fail commands.
-const subscriber = createRedis(config.redisUrl, { connectionName: `gateway:${config.replicaId}:sub`, maxRetriesPerRequest: null });
+// The other two time their commands out (createRedis), so a hung Redis cannot hold a handler.
+const subscriber = createRedis(config.redisUrl, { connectionName: `gateway:${config.replicaId}:sub`, forSubscriber: true });
 const queueConnection = createRedis(config.redisUrl, { connectionName: `gateway:${config.replicaId}:queues` });
 for (const [name, client] of Object.entries({ redis, subscriber, queueConnection })) {
   client.on('error', (err: unknown) => logger.warn({ client: name, err: safeError(err) }, 'redis connection error'));

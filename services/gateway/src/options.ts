@@ -18,6 +18,12 @@ export interface GatewayOptions {
   typingTtlMs?: number;
   /** Longest each shutdown step (flush sends, close sockets, clear presence) may take. @default 10000 */
   shutdownStepTimeoutMs?: number;
+  /**
+   * Longest an event handler may take before its ack is `unavailable` (a Redis
+   * or PostgreSQL that hangs rather than refuses); a later outcome is dropped,
+   * never answered twice. @default 10000
+   */
+  ackTimeoutMs?: number;
   /** Engine.IO heartbeat. @default 25000 */
   pingIntervalMs?: number;
   /** @default 20000 */
@@ -36,6 +42,7 @@ export function resolveGatewayOptions(options: GatewayOptions, presenceTtlSecond
     sweepBatch: 500,
     typingTtlMs: TYPING_TTL_MS,
     shutdownStepTimeoutMs: 10_000,
+    ackTimeoutMs: 10_000,
     pingIntervalMs: 25_000,
     pingTimeoutMs: 20_000,
     ...withoutUndefined(options),

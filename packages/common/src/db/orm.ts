@@ -10,7 +10,22 @@ export interface OrmOptions {
   /** Connection pool size per process. @default 10 */
   poolMax?: number;
   debug?: boolean;
+  /**
+   * Longest one SQL statement may run before PostgreSQL cancels it (SQLSTATE
+   * 57014), so a stalled database or a lock that is never released cannot hold
+   * a request forever. 0 turns it off (a long migration). @default 10000
+   */
+  statementTimeoutMs?: number;
+  /**
+   * Longest a transaction may sit idle before PostgreSQL ends its session
+   * (25P03) and so releases its locks (a process that hangs mid-transaction).
+   * 0 turns it off. @default 10000
+   */
+  idleInTransactionTimeoutMs?: number;
 }
+
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
+export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
 
 /** The migrations, listed here so they run the same from src/ (tsx) and dist/ (node). */
 export const migrationsList = [
@@ -25,6 +40,13 @@ export function ormConfig(options: OrmOptions): Options {
     discovery: { warnWhenNoEntities: false },
     debug: options.debug ?? false,
     pool: { min: 0, max: options.poolMax ?? 10 },
+    // Session settings in pg's startup message: every pooled connection has them from its first query.
+    driverOptions: {
+      connection: {
+        statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+        idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      },
+    },
     migrations: {
       tableName: 'mikro_orm_migrations',
       migrationsList,

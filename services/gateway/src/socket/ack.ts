@@ -8,6 +8,8 @@ export type EventHandler<E extends ClientEvent> = (payload: unknown) => Promise<
 export interface HandlerContext {
   socket: GatewaySocket;
   logger: Logger;
+  /** Longest a handler may take; then the ack is `unavailable` and a late outcome is dropped. */
+  ackTimeoutMs: number;
   /** Called with the outcome of every answered event (metrics). */
   onAnswered?: (event: ClientEvent, response: Ack, startedAt: bigint) => void;
 }
@@ -15,7 +17,8 @@ export interface HandlerContext {
 /**
  * Registers `handler` for `event`. The one place that turns handler outcomes
  * into acks: `{ok: true, ...result}` or `{ok: false, error}`; nothing thrown
- * escapes. An event without an ack callback is ignored: the contract requires
+ * escapes. Each ack is answered once, by `ctx.ackTimeoutMs` at the latest (a
+ * Redis or PostgreSQL that hangs rather than refuses). An event without an ack callback is ignored: the contract requires
  * one, and without it the client could learn nothing of the outcome.
  */
 export function onEvent<E extends ClientEvent>(ctx: HandlerContext, event: E, handler: EventHandler<E>): void {
@@ -43,9 +46,20 @@ async function answer<E extends ClientEvent>(
 ): Promise<void> {
   const startedAt = process.hrtime.bigint();
   let response: Ack;
+  let timer: NodeJS.Timeout | undefined;
   try {
     if (payload === TOO_MANY_ARGUMENTS) throw AppError.validation('expected one payload object and an ack callback');
-    response = { ok: true, ...(await handler(payload)) };
+    const work = handler(payload);
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new AppError('unavailable', 'the server did not answer in time; retry shortly'));
+        work.then(
+          () => ctx.logger.warn({ event }, 'event finished after its deadline; its outcome was dropped'),
+          (err: unknown) => ctx.logger.warn({ event, err: safeError(err) }, 'event failed after its deadline'),
+        );
+      }, ctx.ackTimeoutMs);
+    });
+    response = { ok: true, ...(await Promise.race([work, deadline])) };
   } catch (err) {
     const appError = toAppError(err);
     if (appError.code === 'internal' || appError.code === 'unavailable') {
@@ -54,6 +68,8 @@ async function answer<E extends ClientEvent>(
       ctx.logger.debug({ event, code: appError.code }, 'event refused');
     }
     response = { ok: false, error: toErrorBody(appError) };
+  } finally {
+    clearTimeout(timer);
   }
   try {
     ack(response);

@@ -9,6 +9,7 @@ import {
   type CommandQueues,
   type GatewayConfig,
   type Orm,
+  type OrmOptions,
 } from '@chat/common';
 import { TEST_JWT_SECRET } from '@chat/testkit';
 import type { Redis } from 'ioredis';
@@ -28,12 +29,15 @@ export interface TestGateway {
 
 let replicas = 0;
 
+export interface TestBacking {
+  redisUrl: string;
+  databaseUrl: string;
+  /** PostgreSQL session timeouts of the gateway's pool. @default createOrm's */
+  orm?: Pick<OrmOptions, 'statementTimeoutMs' | 'idleInTransactionTimeoutMs'>;
+}
+
 /** The real gateway in this process on a free port, with connections of its own. */
-export async function startTestGateway(
-  backing: { redisUrl: string; databaseUrl: string },
-  env: Record<string, string> = {},
-  options: GatewayOptions = {},
-): Promise<TestGateway> {
+export async function startTestGateway(backing: TestBacking, env: Record<string, string> = {}, options: GatewayOptions = {}): Promise<TestGateway> {
   replicas += 1;
   const config = loadGatewayConfig({
     NODE_ENV: 'test',
@@ -45,9 +49,9 @@ export async function startTestGateway(
     ...env,
   });
   const logger = createLogger({ service: 'gateway', level: config.logLevel });
-  const orm = await createOrm({ databaseUrl: config.databaseUrl, poolMax: 5 });
+  const orm = await createOrm({ ...backing.orm, databaseUrl: config.databaseUrl, poolMax: 5 });
   const redis = createRedis(config.redisUrl);
-  const subscriber = createRedis(config.redisUrl, { maxRetriesPerRequest: null });
+  const subscriber = createRedis(config.redisUrl, { forSubscriber: true });
   const queueConnection = createRedis(config.redisUrl);
   const queues = createCommandQueues(queueConnection);
   const httpServer = createServer();
