@@ -2,8 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
-import { Emitter } from '@socket.io/redis-emitter';
-import { createHttpMetrics, createRegistry, redisKeys, type Registry, type ServerToClientEvents } from '@chat/common';
+import { createHttpMetrics, createRegistry, type Registry } from '@chat/common';
 import { authRoutes } from './auth/auth.routes.js';
 import { requireAuth } from './auth/require-auth.js';
 import type { ApiDeps, ApiServices, ApiState } from './context.js';
@@ -14,6 +13,7 @@ import { jsonBody } from './http/json-body.js';
 import { notFound } from './http/not-found.js';
 import { requestLog } from './http/request-log.js';
 import { historyRoutes } from './messages/history.routes.js';
+import { createChatEmitter } from './realtime/chat-emitter.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { metricsRoutes } from './metrics/metrics.routes.js';
 import { roomRoutes } from './rooms/rooms.routes.js';
@@ -56,7 +56,7 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Api {
   const services: ApiServices = {
     ...deps,
     logger,
-    emitter: deps.emitter ?? new Emitter<ServerToClientEvents>(deps.redis, { key: redisKeys.adapterPrefix }),
+    emitter: deps.emitter ?? createChatEmitter(deps.redis, logger),
   };
 
   const registry = createRegistry('api');

@@ -13,7 +13,7 @@ export interface ApiDeps {
   orm: Orm;
   redis: Redis;
   logger: Logger;
-  /** @default an emitter on `redis` with the adapter's default key */
+  /** @default an emitter on `redis` with the adapter's default key, whose failed publishes are logged */
   emitter?: ChatEmitter;
 }
 

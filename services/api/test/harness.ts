@@ -25,10 +25,12 @@ export interface TestApiOptions extends ApiOptions {
   databaseUrl: string;
   redisUrl: string;
   env?: Record<string, string>;
+  /** How long a Redis command may wait for its reply. @default createRedis's (5 s) */
+  redisCommandTimeoutMs?: number;
 }
 
 /** The real API in this process on a free port, with its own ORM and Redis client. */
-export async function startTestApi({ databaseUrl, redisUrl, env = {}, ...options }: TestApiOptions): Promise<TestApi> {
+export async function startTestApi({ databaseUrl, redisUrl, env = {}, redisCommandTimeoutMs, ...options }: TestApiOptions): Promise<TestApi> {
   const config = loadApiConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.API_TEST_LOG_LEVEL ?? 'silent',
@@ -39,7 +41,11 @@ export async function startTestApi({ databaseUrl, redisUrl, env = {}, ...options
     ...env,
   });
   const orm = await createOrm({ databaseUrl: config.databaseUrl, poolMax: 4 });
-  const redis = createRedis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 1_000 });
+  const redis = createRedis(config.redisUrl, {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 1_000,
+    ...(redisCommandTimeoutMs === undefined ? {} : { commandTimeout: redisCommandTimeoutMs }),
+  });
   redis.on('error', () => undefined); // a test stops Redis on purpose; readiness reports it
   const api = createApi({ config, orm, redis, logger: createLogger({ service: 'api', level: config.logLevel }) }, options);
   const { url } = await api.start(0, '127.0.0.1');
