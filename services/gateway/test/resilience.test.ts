@@ -28,7 +28,7 @@ const storedCount = async (room: string): Promise<number> => {
 
 beforeAll(async () => {
   redis = await startRedis();
-  gw = await startTestGateway({ redisUrl: redis.url, databaseUrl: await useTestDatabase() }, { RATE_LIMIT_COMMANDS: '4' });
+  gw = await startTestGateway({ redisUrl: redis.url, databaseUrl: await useTestDatabase() }, { RATE_LIMIT_COMMANDS: '4', RATE_LIMIT_MESSAGES: '5' });
   orm = gw.orm;
   alice = await createUser(orm, 'alice');
   roomId = await createRoom(orm, alice);
@@ -83,6 +83,7 @@ describe('commands', () => {
     const room = await createRoom(orm, bob);
     const socket = await joined(bob, room);
     const stock = ok(await call(socket, 'message:send', { roomId: room, content: '/stock=aapl.us', clientId: 'stock-1' }));
+    // A retry after a lost ack: the same job, and no second point of the budget.
     const retried = ok(await call(socket, 'message:send', { roomId: room, content: '/stock=aapl.us', clientId: 'stock-1' }));
     expect(stock).toMatchObject({ command: 'stock', jobId: expect.any(String) });
     expect(retried).toEqual(stock);
@@ -91,11 +92,35 @@ describe('commands', () => {
     expect(await gw.queues.stock.getJobCounts('waiting', 'delayed', 'active')).toMatchObject({ waiting: 1 });
     const ai = ok(await call(socket, 'message:send', { roomId: room, content: '/ai what is up?', clientId: 'ai-1' }));
     expect((await gw.queues.ai.getJob((ai as { jobId: string }).jobId))?.data).toMatchObject({ kind: 'ai', prompt: 'what is up?', roomId: room });
-    // Four commands a minute (RATE_LIMIT_COMMANDS=4): the fifth is refused, with when to retry.
+    // Four commands a minute (RATE_LIMIT_COMMANDS=4), the retry not among them: the fifth is refused, with when to retry.
     ok(await call(socket, 'message:send', { roomId: room, content: '/summary 10', clientId: 'sum-1' }));
-    const refused = await call(socket, 'message:send', { roomId: room, content: '/help', clientId: 'help-2' });
+    ok(await call(socket, 'message:send', { roomId: room, content: '/help', clientId: 'help-2' }));
+    const refused = await call(socket, 'message:send', { roomId: room, content: '/stock=msft.us', clientId: 'stock-2' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'rate_limited', message: expect.stringMatching(/retry in \d+ s/) } });
+    expect(await call(socket, 'message:send', { roomId: room, content: '/help', clientId: 'help-3' })).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    // At the limit, a retry still finds its job.
+    expect(ok(await call(socket, 'message:send', { roomId: room, content: '/stock=aapl.us', clientId: 'stock-1' }))).toEqual(stock);
+    expect(await gw.queues.stock.getJobCounts('waiting')).toMatchObject({ waiting: 1 });
     ok(await call(socket, 'message:send', { roomId: room, content: 'plain messages have their own budget', clientId: 'plain-1' }));
+  });
+});
+
+describe('the message budget', () => {
+  it('spends nothing on a retried clientId, and at the limit a retry still returns the original message', async () => {
+    const dan = await createUser(orm, 'dan');
+    const room = await createRoom(orm, dan);
+    const socket = await joined(dan, room);
+    const send = (clientId: string, content = clientId) => call(socket, 'message:send', { roomId: room, content, clientId });
+    const first = ok(await send('m1'));
+    expect(ok(await send('m1', 'edited retry'))).toEqual(first);
+    // Five a minute (RATE_LIMIT_MESSAGES=5): the retry above did not count.
+    const rest = [];
+    for (const clientId of ['m2', 'm3', 'm4', 'm5']) rest.push(ok(await send(clientId)));
+    expect(await send('m6')).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    expect(ok(await send('m3', 'retried at the limit'))).toEqual(rest[1]);
+    expect(ok(await send('m1'))).toEqual(first);
+    expect(await send('m6')).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    expect(await storedCount(room)).toBe(5);
   });
 });
 

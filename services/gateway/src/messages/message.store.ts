@@ -1,4 +1,5 @@
-import { AppError, appendMessages, type AppendResult, type MessageDraft } from '@chat/common';
+import { AppError, appendMessages, MESSAGE_COLUMNS, toMessage, type AppendResult, type MessageDraft, type MessageRecord } from '@chat/common';
+import type { Message } from '@chat/common/contract';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { RoomRepository } from '../rooms/room.repository.js';
 
@@ -28,4 +29,14 @@ export function createMessageStore(knex: Knex, rooms: RoomRepository): (drafts: 
     });
     return results.map((r) => r ?? { ok: false, error: new AppError('internal', 'message not stored') });
   };
+}
+
+/** The chat message `senderId` stored in the room under `clientId`, if any (what a retried send returns). */
+export async function findSentMessage(knex: Knex, roomId: string, senderId: string, clientId: string): Promise<Message | undefined> {
+  const { rows } = await knex.raw<{ rows: MessageRecord[] }>(
+    `select ${MESSAGE_COLUMNS} from messages m left join users u on u.id = m.sender_id
+     where m.room_id = ? and m.sender_id = ? and m.client_id = ?`,
+    [roomId, senderId, clientId],
+  );
+  return rows[0] ? toMessage(rows[0]) : undefined;
 }
