@@ -14,6 +14,7 @@ import {
 import { createAiClient, type AiClient } from './ai/ai.client.js';
 import { createAiProcessor } from './ai/ai.worker.js';
 import { exponentialBackoff } from './jobs/backoff.js';
+import { createFinalFailureReplier } from './jobs/final-failure.js';
 import { isFinalAttempt } from './jobs/job-data.js';
 import { createJobMetrics, type JobMetrics } from './jobs/job.metrics.js';
 import { createQuoteProcessor } from './quotes/quote.worker.js';
@@ -64,6 +65,8 @@ export interface BotWorkerOptions {
   lockDurationMs?: number;
   /** @default 30000 */
   stalledIntervalMs?: number;
+  /** Times a job may stall (its worker died) and still be run again; BullMQ's own default is 1. @default 3 */
+  maxStalledCount?: number;
 }
 
 const defaults: Required<Omit<BotWorkerOptions, 'openaiApiKey' | 'openaiBaseUrl'>> = {
@@ -80,6 +83,7 @@ const defaults: Required<Omit<BotWorkerOptions, 'openaiApiKey' | 'openaiBaseUrl'
   backoffMs: 1000,
   lockDurationMs: 30_000,
   stalledIntervalMs: 30_000,
+  maxStalledCount: 3,
 };
 
 const READY_TIMEOUT_MS = 2000;
@@ -130,6 +134,13 @@ export function createBotWorker(deps: BotWorkerDeps, options: BotWorkerOptions =
     onReply: (outcome) => metrics.replies.inc({ queue: QUEUE_AI, outcome }),
   });
 
+  const finalFailures = createFinalFailureReplier({
+    replies,
+    logger: deps.logger,
+    retryDelayMs: Math.max(opts.backoffMs, 10),
+    onReply: (queue, outcome) => metrics.replies.inc({ queue, outcome }),
+  });
+
   const base = (concurrency: number, ratePerSecond: number): WorkerOptions => ({
     connection: deps.connection,
     autorun: false,
@@ -137,6 +148,7 @@ export function createBotWorker(deps: BotWorkerDeps, options: BotWorkerOptions =
     ...(ratePerSecond > 0 ? { limiter: { max: ratePerSecond, duration: 1000 } } : {}),
     lockDuration: opts.lockDurationMs,
     stalledInterval: opts.stalledIntervalMs,
+    maxStalledCount: opts.maxStalledCount,
     settings: { backoffStrategy: exponentialBackoff(opts.backoffMs) },
   });
 
@@ -164,7 +176,9 @@ export function createBotWorker(deps: BotWorkerDeps, options: BotWorkerOptions =
     worker.on('failed', (job, err) => {
       const final = !job || err instanceof UnrecoverableError || isFinalAttempt({ attemptsMade: job.attemptsMade - 1, opts: job.opts });
       metrics.failed.inc({ queue, final: String(final) });
-      if (final) log.error({ jobId: job?.id, err: { name: err.name, message: err.message } }, 'job failed for good');
+      if (!final) return;
+      log.error({ jobId: job?.id, err: { name: err.name, message: err.message } }, 'job failed for good');
+      if (job) finalFailures.answer(queue, job, err);
     });
     worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled (its worker died or hung); it will be retried'));
     // A lost Redis connection is retried by ioredis; log it instead of crashing.
@@ -201,6 +215,7 @@ export function createBotWorker(deps: BotWorkerDeps, options: BotWorkerOptions =
         // close() stops fetching and waits for the jobs already running.
         const results = await Promise.allSettled(workers.map((w) => w.close()));
         for (const r of results) if (r.status === 'rejected') logger.error({ err: r.reason }, 'worker did not close cleanly');
+        await finalFailures.idle();
         logger.info('bot worker stopped');
       })()),
     async ready() {

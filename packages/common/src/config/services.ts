@@ -146,6 +146,8 @@ export interface WorkerConfig extends CommonConfig {
   lockDurationMs: number;
   /** How often each worker looks for stalled jobs, in ms. */
   stalledIntervalMs: number;
+  /** How many times a job may stall (its worker died) and still be run again; then it fails. */
+  maxStalledCount: number;
 }
 
 export function loadWorkerConfig(source: Env = process.env): WorkerConfig {
@@ -169,6 +171,7 @@ export function loadWorkerConfig(source: Env = process.env): WorkerConfig {
       BOT_BACKOFF_MS: env.int(1000, 0),
       BOT_LOCK_DURATION_MS: env.int(30_000, 100),
       BOT_STALLED_INTERVAL_MS: env.int(30_000, 100),
+      BOT_MAX_STALLED_COUNT: env.int(3, 0, 100),
     },
     source,
   );
@@ -194,5 +197,6 @@ export function loadWorkerConfig(source: Env = process.env): WorkerConfig {
     backoffMs: e.BOT_BACKOFF_MS,
     lockDurationMs: e.BOT_LOCK_DURATION_MS,
     stalledIntervalMs: e.BOT_STALLED_INTERVAL_MS,
+    maxStalledCount: e.BOT_MAX_STALLED_COUNT,
   };
 }
