@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, TEST_JWT_SECRET, type RedisServer } from '@chat/testkit';
@@ -187,6 +188,27 @@ describe('GET /api/me and authentication', () => {
       expectError(await http.get('/api/me', { token }), 401, 'unauthorized');
     }
     expect((await http.get('/api/me', { token: expired })).body.error.message).toContain('expired');
+  });
+});
+
+describe('a validly signed token that names no user', () => {
+  const sign = (sub: string) => jwt.sign({ username: 'ghost' }, TEST_JWT_SECRET, { algorithm: 'HS256', subject: sub, jwtid: randomUUID(), expiresIn: 60 });
+
+  it('is refused with 401 when its user does not exist (deleted), on every route that needs the user', async () => {
+    const owner = await http.register();
+    const room = await http.createRoom(owner.token);
+    const token = sign(randomUUID());
+    expectError(await http.get('/api/me', { token }), 401, 'unauthorized', 'no longer exists');
+    expectError(await http.post('/api/rooms', { token, body: { name: http.uniqueName('ghost') } }), 401, 'unauthorized', 'no longer exists');
+    expectError(await http.post(`/api/rooms/${room.id}/join`, { token }), 401, 'unauthorized', 'no longer exists');
+    expect((await http.get(`/api/rooms/${room.id}`, { token: owner.token })).body.memberCount).toBe(1);
+  });
+
+  it.each([['not-a-uuid'], ['12345'], ['']])('is refused with 401 when its sub is %j, not a UUID', async (sub) => {
+    const token = sign(sub);
+    expectError(await http.get('/api/me', { token }), 401, 'unauthorized', 'invalid token');
+    expectError(await http.post('/api/rooms', { token, body: { name: http.uniqueName('ghost') } }), 401, 'unauthorized');
+    expectError(await http.get('/api/rooms', { token }), 401, 'unauthorized');
   });
 });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Redis } from 'ioredis';
+import { uuidSchema } from '../contract/primitives.js';
 import type { UserRef } from '../contract/rest.js';
 import { AppError } from '../errors/app-error.js';
 import { redisKeys } from '../redis/keys.js';
@@ -31,13 +32,18 @@ export function signToken(user: UserRef, secret: string, ttlSeconds: number): st
   });
 }
 
-/** Reads claims after koa-jwt or `verifyToken` checked signature and expiry. */
+/**
+ * Reads claims after koa-jwt or `verifyToken` checked signature and expiry. A
+ * `sub` that is not a UUID names no user (every query would fail on it), so
+ * such a token is as invalid as a forged one.
+ */
 export function claimsToToken(claims: unknown): VerifiedToken {
   const c = claims as Partial<TokenClaims> | null;
   if (!c || typeof c.sub !== 'string' || typeof c.username !== 'string' || typeof c.jti !== 'string' || typeof c.exp !== 'number') {
     throw AppError.unauthorized('invalid token');
   }
-  return { user: { id: c.sub, username: c.username }, tokenId: c.jti, expiresAt: c.exp };
+  if (!uuidSchema.safeParse(c.sub).success) throw AppError.unauthorized('invalid token');
+  return { user: { id: c.sub.toLowerCase(), username: c.username }, tokenId: c.jti, expiresAt: c.exp };
 }
 
 /** Verifies signature (HS256 only), expiry and the logout denylist. */

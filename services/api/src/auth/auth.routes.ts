@@ -11,6 +11,7 @@ import {
   type User,
 } from '@chat/common';
 import { authOf, type ApiServices, type ApiState } from '../context.js';
+import { USER_GONE } from '../db/pg-errors.js';
 import { readBody } from '../http/json-body.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasswordVerifier, hashPassword } from './passwords.js';
@@ -67,7 +68,7 @@ export function authRoutes(router: Router<ApiState>, { services, requireAuth, js
 
   router.get('/api/me', requireAuth, async (ctx) => {
     const user = await findUserById(orm.em.getKnex(), authOf(ctx).user.id);
-    if (!user) throw AppError.unauthorized('user no longer exists');
+    if (!user) throw AppError.unauthorized(USER_GONE);
     ctx.body = user;
   });
 

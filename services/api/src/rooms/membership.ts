@@ -1,5 +1,6 @@
 import { AppError, appendMessage, type Message, type UserRef } from '@chat/common';
 import type { Knex } from '../db/knex.js';
+import { isUserGone, USER_GONE } from '../db/pg-errors.js';
 
 async function assertRoomExists(trx: Knex, roomId: string): Promise<{ ownerId: string }> {
   const row = await trx('rooms').select<{ owner_id: string }>('owner_id').where({ id: roomId }).first();
@@ -11,9 +12,19 @@ async function assertRoomExists(trx: Knex, roomId: string): Promise<{ ownerId: s
  * Adds `user` to the room. Only when that adds a membership does it store the
  * system message `<username> joined the room`, in the same transaction, and
  * return it for broadcasting; joining again changes nothing and returns null.
- * The room's owner who left and comes back is its owner again.
+ * The room's owner who left and comes back is its owner again. A token whose
+ * user no longer exists gets `unauthorized`.
  */
 export async function joinRoom(knex: Knex, roomId: string, user: UserRef): Promise<Message | null> {
+  try {
+    return await insertMembership(knex, roomId, user);
+  } catch (err) {
+    if (isUserGone(err)) throw AppError.unauthorized(USER_GONE);
+    throw err;
+  }
+}
+
+async function insertMembership(knex: Knex, roomId: string, user: UserRef): Promise<Message | null> {
   return knex.transaction(async (trx) => {
     const { ownerId } = await assertRoomExists(trx, roomId);
     const { rows } = await trx.raw<{ rows: unknown[] }>(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type Role, type Room, type UserRef } from '@chat/common';
 import { toIsoTime, type Knex } from '../db/knex.js';
-import { isUniqueViolation } from '../db/pg-errors.js';
+import { isUniqueViolation, isUserGone, USER_GONE } from '../db/pg-errors.js';
 
 interface RoomRecord {
   id: string;
@@ -38,6 +38,7 @@ export async function createRoom(knex: Knex, owner: UserRef, name: string, descr
     });
   } catch (err) {
     if (isUniqueViolation(err, 'rooms_name_lower_unique')) throw AppError.conflict('room name is already taken');
+    if (isUserGone(err)) throw AppError.unauthorized(USER_GONE);
     throw err;
   }
   const room = await findRoom(knex, id);
