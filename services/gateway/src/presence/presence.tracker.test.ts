@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, createRedis, onlineUserIds, redisKeys } from '@chat/common';
 import type { UserRef } from '@chat/common/contract';
-import { startRedis, waitFor, type RedisServer } from '@chat/testkit';
+import { sleep, startRedis, waitFor, type RedisServer } from '@chat/testkit';
 import type { Redis } from 'ioredis';
 import { PresenceTracker, type PresenceChange, type PresenceTrackerOptions } from './presence.tracker.js';
 
@@ -157,5 +157,66 @@ describe('presence tracker', () => {
     ]);
     await flaky.stop();
     own.disconnect();
+  });
+
+  it('counts out, at the next heartbeat, a member whose join ran in Redis but whose reply was lost', async () => {
+    const changes: PresenceChange[] = [];
+    const own = createRedis(server.url, { commandTimeout: 300 });
+    const lossyId = `lossy-${randomUUID()}`;
+    const lossy = tracker(lossyId, changes, { redis: own, heartbeatIntervalMs: 150 });
+    await lossy.start();
+    const room = randomUUID();
+    const frank = user('frank');
+    // A stopped Redis keeps the script in its socket buffer; the client gives up on the reply.
+    server.process.kill('SIGSTOP');
+    try {
+      await expect(lossy.join('s', room, frank)).rejects.toThrow(/timed out/);
+    } finally {
+      server.process.kill('SIGCONT');
+    }
+    expect(lossy.isJoined('s', room)).toBe(false);
+    await waitFor('the orphan counted out', async () => (await redis.hexists(redisKeys.presenceRoom(room), frank.id)) === 0 && (await redis.scard(redisKeys.presenceReplica(lossyId))) === 0, 5_000);
+    // Counted in by the script that ran, then out: the count is back to nothing.
+    expect(await onlineUserIds(redis, room)).toEqual(new Set());
+    await lossy.stop();
+    own.disconnect();
+  });
+
+  it('finishes, at a later heartbeat, a recount that a failure interrupted', async () => {
+    const changes: PresenceChange[] = [];
+    const replicaId = `interrupted-${randomUUID()}`;
+    const name = `tracker_${randomUUID().slice(0, 8)}`;
+    const ownKeys = ['~presence:alive:*', '~presence:replicas', '~presence:replica:*'];
+    // Its own Redis user: allowed its heartbeat and replica set, and the room hashes only when granted.
+    await redis.call('ACL', 'SETUSER', name, 'on', '>secret', ...ownKeys, '~presence:room:*', '+@all');
+    const own = createRedis(server.url.replace('redis://', `redis://${name}:secret@`));
+    const interrupted = tracker(replicaId, changes, { redis: own, heartbeatIntervalMs: 400 });
+    try {
+      await interrupted.start();
+      const room = randomUUID();
+      const gina = user('gina');
+      await interrupted.join('s', room, gina);
+      const inRoom = (): string[] => changes.filter((c) => c.roomId === room).map((c) => c.status);
+      await redis.call('ACL', 'SETUSER', name, 'resetkeys', ...ownKeys);
+      // Its heartbeat lapses (deleted here), and a survivor sweeps its members.
+      const sweeper = tracker(`sweeper-${randomUUID()}`, changes);
+      await waitFor('a survivor to sweep', async () => {
+        await redis.del(redisKeys.replicaHeartbeat(replicaId));
+        await sweeper.sweepDeadReplicas();
+        return inRoom().length === 2;
+      }, 5_000);
+      // The next beat renews the heartbeat, and its recount fails on the room's hash.
+      await waitFor('the heartbeat renewed', async () => (await redis.exists(redisKeys.replicaHeartbeat(replicaId))) === 1, 5_000);
+      await sleep(1_000);
+      expect(inRoom()).toEqual(['online', 'offline']);
+      await redis.call('ACL', 'SETUSER', name, '~presence:room:*');
+      await waitFor('the recount to finish', () => inRoom().length === 3, 5_000);
+      expect(inRoom()).toEqual(['online', 'offline', 'online']);
+      expect(await redis.hget(redisKeys.presenceRoom(room), gina.id)).toBe('1');
+    } finally {
+      await interrupted.stop();
+      own.disconnect();
+      await redis.call('ACL', 'DELUSER', name);
+    }
   });
 });

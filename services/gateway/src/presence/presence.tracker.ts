@@ -46,8 +46,13 @@ export class PresenceTracker {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private running = false;
-  /** A leave failed (Redis unreachable): the replica set may hold members no socket has any more. */
+  /**
+   * A join or leave failed (Redis unreachable, or its reply lost after the script
+   * ran): the replica set may hold members no socket has any more.
+   */
   private stale = false;
+  /** Our heartbeat lapsed (or its renewal failed): count every local member in again; cleared only by a complete recount. */
+  private needsRecount = false;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: PresenceTrackerOptions) {
@@ -76,7 +81,9 @@ export class PresenceTracker {
     const membership: Membership = { user, joined };
     rooms.set(roomId, membership);
     joined.catch(() => {
-      // Not counted: forget it so a retried join counts again.
+      // Maybe not counted: forget it so a retried join counts again. The script may
+      // have run with only its reply lost, so the next heartbeat counts out what no socket holds.
+      this.stale = true;
       if (this.local.get(socketId)?.get(roomId) === membership) this.forget(socketId, roomId);
     });
     return joined;
@@ -170,14 +177,25 @@ export class PresenceTracker {
 
   private async beat(): Promise<void> {
     const { replicaId, ttlMs } = this.options;
-    const existed = await this.redis.chatPresenceHeartbeat(redisKeys.replicaHeartbeat(replicaId), redisKeys.replicas, ttlMs, replicaId, new Date().toISOString());
-    if (existed === 0 && this.running) {
+    let existed: number;
+    try {
+      existed = await this.redis.chatPresenceHeartbeat(redisKeys.replicaHeartbeat(replicaId), redisKeys.replicas, ttlMs, replicaId, new Date().toISOString());
+    } catch (err) {
+      // It may have lapsed meanwhile, and a renewal whose reply was lost hides that from the next beat.
+      if (this.running) this.needsRecount = true;
+      throw err;
+    }
+    // The first beat at start finds none: start() cleared this replica's presence.
+    if (existed === 0 && this.running) this.needsRecount = true;
+    if (this.needsRecount && this.running) {
       // Our heartbeat lapsed (a Redis stall or a long pause): survivors may have swept
-      // our members, so count every local one in again (the scripts skip those still counted).
-      this.log.warn('heartbeat had lapsed; recounting local presence');
+      // our members, so count every local one in again (the scripts skip those still
+      // counted). A failure leaves the flag set, so the next beat starts over.
+      this.log.warn('heartbeat lapsed or unconfirmed; recounting local presence');
       for (const [socketId, rooms] of this.local) {
         for (const [roomId, { user }] of rooms) await this.track(this.countIn(roomId, user, socketId));
       }
+      this.needsRecount = false;
     }
     if (this.stale && this.running) {
       await this.reconcile().catch((err: unknown) => {
