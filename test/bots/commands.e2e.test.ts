@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCommandQueues, createRedis } from '@chat/common';
 import type { AuthResponse, MessageSendResult } from '@chat/common/contract';
 import { startCluster, waitFor, type Cluster } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
@@ -110,14 +111,24 @@ describe('bot commands through nginx, two gateways and a worker process', () => 
     expect((await rest.history(alice.token, roomId)).filter((m) => m.type === 'bot')).toEqual([reply]);
   });
 
-  it('summarises the last N messages the gateways stored', async () => {
-    const { roomId, onGw1, onGw2 } = await twoReplicaRoom();
+  it('summarises the last N messages the gateways stored, up to the request', async () => {
+    const { roomId, alice, onGw1, onGw2 } = await twoReplicaRoom();
     for (let i = 1; i <= 5; i++) expect((await (i % 2 ? onGw1 : onGw2).send(roomId, `point ${i}`)).ok).toBe(true);
     openai.script({ kind: 'answer', chunks: ['Five points were made.'] });
     const before = openai.requests().length;
 
-    jobIdOf(await onGw2.send(roomId, '/summary 3'));
+    const jobId = jobIdOf(await onGw2.send(roomId, '/summary 3'));
     const reply = await onGw1.waitForMessage('the summary', (m) => m.type === 'bot');
+    // The gateway recorded where the summary ends: the room's last seq when it was asked for.
+    const lastSeq = (await rest.history(alice.token, roomId)).filter((m) => m.id !== reply.id).at(-1)!.seq;
+    const connection = createRedis(cluster.redisUrl);
+    const queues = createCommandQueues(connection);
+    try {
+      expect((await queues.ai.getJob(jobId))?.data).toMatchObject({ kind: 'summary', count: 3, upToSeq: lastSeq });
+    } finally {
+      await queues.close();
+      await connection.quit();
+    }
 
     expect(reply.content).toBe('Five points were made.');
     const transcript = openai.requests()[before]!.messages[1]!.content.split('\n').slice(1);

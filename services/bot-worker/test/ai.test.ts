@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { appendMessage } from '@chat/common';
-import { sleep } from '@chat/testkit';
-import { AI_NOT_CONFIGURED_TEXT, AI_UNAVAILABLE_TEXT, ASK_SYSTEM_PROMPT, SUMMARY_SYSTEM_PROMPT } from '../src/index.js';
+import { sleep, waitFor } from '@chat/testkit';
+import { AI_NOT_CONFIGURED_TEXT, AI_UNAVAILABLE_TEXT, ASK_SYSTEM_PROMPT, NOTHING_TO_SUMMARISE_TEXT, SUMMARY_SYSTEM_PROMPT } from '../src/index.js';
 import { startHarness, type Harness, type Room } from './support/harness.js';
 
 let h: Harness;
@@ -168,5 +169,62 @@ describe('/summary', () => {
       `${room.alice.username}: line 9`,
       `${room.bob.username}: line 10`,
     ]);
+  });
+  it('summarises the messages up to the request, not those sent while the job waited', async () => {
+    const room = await h.seedRoom();
+    await say(room, Array.from({ length: 6 }, (_, i) => `before ${i + 1}`));
+    h.openai.script({ kind: 'answer', chunks: ['Six lines.'] });
+    const listener = await h.listen(0, room.roomId);
+    const before = h.openai.requests().length;
+
+    const jobId = await h.command(room, room.bob, '/summary 3');
+    await say(room, ['after 1', 'after 2']); // sent while no worker has taken the job yet
+    await h.startWorker();
+    const [message] = await listener.waitForMessages(1);
+
+    expect((await h.queues.ai.getJob(jobId))?.data).toMatchObject({ kind: 'summary', count: 3, upToSeq: 6 });
+    expect(message).toMatchObject({ content: 'Six lines.', seq: 9 });
+    const transcript = h.openai.requests()[before]!.messages[1]!.content.split('\n').slice(1);
+    expect(transcript.map((line) => line.replace(/^\w+: /, ''))).toEqual(['before 4', 'before 5', 'before 6']);
+  });
+
+  it('answers "nothing to summarise" for a request made in an empty room, whatever came after', async () => {
+    const room = await h.seedRoom();
+    const listener = await h.listen(1, room.roomId);
+    const before = h.openai.requests().length;
+
+    await h.command(room, room.alice, '/summary');
+    await say(room, ['too late']);
+    await h.startWorker();
+    const [message] = await listener.waitForMessages(1);
+
+    expect(message).toMatchObject({ content: NOTHING_TO_SUMMARISE_TEXT, seq: 2 });
+    expect(h.openai.requests().length).toBe(before);
+  });
+
+  it('summarises the latest messages for a job queued without upToSeq (by an older gateway)', async () => {
+    const room = await h.seedRoom();
+    await say(room, ['one', 'two', 'three']);
+    h.openai.script({ kind: 'answer', chunks: ['Counted.'] });
+    const listener = await h.listen(0, room.roomId);
+    await h.startWorker();
+    const before = h.openai.requests().length;
+
+    await h.queues.ai.add('summary', { requestId: randomUUID(), roomId: room.roomId, requestedBy: room.alice, kind: 'summary', count: 2 });
+    await listener.waitForMessages(1);
+
+    const transcript = h.openai.requests()[before]!.messages[1]!.content.split('\n').slice(1);
+    expect(transcript.map((line) => line.replace(/^\w+: /, ''))).toEqual(['two', 'three']);
+  });
+
+  it('fails a summary job with a negative upToSeq as invalid data, without a reply', async () => {
+    const room = await h.seedRoom();
+    await h.startWorker();
+
+    const job = await h.queues.ai.add('summary', { requestId: randomUUID(), roomId: room.roomId, requestedBy: room.alice, kind: 'summary', count: 2, upToSeq: -1 });
+    await waitFor('the job to fail', async () => (await job.getState()) === 'failed');
+
+    expect((await h.queues.ai.getJob(job.id!))?.failedReason).toMatch(/invalid job data.*upToSeq/);
+    expect(await h.botMessages(room.roomId)).toEqual([]);
   });
 });

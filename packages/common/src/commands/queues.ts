@@ -37,6 +37,11 @@ export function createCommandQueues(connection: ConnectionOptions): CommandQueue
   };
 }
 
+/** A command to enqueue: a parsed one (not /help); a /summary also carries where it ends (`roomLastSeq`). */
+export type QueuedCommand =
+  | Exclude<ParsedCommand, { name: 'help' | 'summary' }>
+  | (Extract<ParsedCommand, { name: 'summary' }> & { upToSeq: number });
+
 export interface CommandRequest {
   /** From `commandRequestId(roomId, userId, clientId)`; also the BullMQ job id. */
   requestId: string;
@@ -50,7 +55,7 @@ export interface CommandRequest {
  */
 export async function enqueueCommand(
   queues: CommandQueues,
-  command: Exclude<ParsedCommand, { name: 'help' }>,
+  command: QueuedCommand,
   request: CommandRequest,
 ): Promise<string> {
   const base = { requestId: request.requestId, roomId: request.roomId, requestedBy: request.requestedBy };
@@ -63,7 +68,7 @@ export async function enqueueCommand(
       await queues.ai.add('ai', { ...base, kind: 'ai', prompt: command.prompt }, opts);
       break;
     case 'summary':
-      await queues.ai.add('summary', { ...base, kind: 'summary', count: command.count }, opts);
+      await queues.ai.add('summary', { ...base, kind: 'summary', count: command.count, upToSeq: command.upToSeq }, opts);
       break;
   }
   return request.requestId;

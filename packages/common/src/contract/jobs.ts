@@ -21,7 +21,17 @@ export type StockJob = z.infer<typeof stockJobSchema>;
 
 export const aiJobSchema = z.discriminatedUnion('kind', [
   z.strictObject({ ...jobBase, kind: z.literal('ai'), prompt: z.string().min(1).max(1000) }),
-  z.strictObject({ ...jobBase, kind: z.literal('summary'), count: z.number().int().min(1).max(SUMMARY_MAX_COUNT) }),
+  z.strictObject({
+    ...jobBase,
+    kind: z.literal('summary'),
+    count: z.number().int().min(1).max(SUMMARY_MAX_COUNT),
+    /**
+     * The room's last seq when /summary was sent: the summary covers the `count`
+     * messages up to it, not what arrived while the job waited. Absent only from jobs
+     * queued by a gateway older than this field; those summarise the latest messages.
+     */
+    upToSeq: z.number().int().min(0).optional(),
+  }),
 ]);
 export type AiJob = z.infer<typeof aiJobSchema>;
 

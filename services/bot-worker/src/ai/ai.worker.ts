@@ -64,7 +64,9 @@ export function createAiProcessor(deps: AiProcessorDeps): (job: AiQueueJob) => P
       const recent = await findMessages(deps.knex, data.roomId, { limit: ASK_CONTEXT_MESSAGES });
       turns = buildAskTurns(data.prompt, data.requestedBy, recent, deps.contextChars);
     } else {
-      const messages = await findMessages(deps.knex, data.roomId, { limit: data.count });
+      // The last N as of the request (upToSeq), not as of now: later messages are not the ones asked about.
+      const before = data.upToSeq === undefined ? undefined : data.upToSeq + 1;
+      const messages = await findMessages(deps.knex, data.roomId, { limit: data.count, before });
       const summary = buildSummaryTurns(messages, deps.summaryChars);
       if (summary.lines === 0) return { content: NOTHING_TO_SUMMARISE_TEXT, outcome: 'answered' };
       turns = summary.turns;

@@ -8,6 +8,7 @@ import {
   enqueueCommand,
   findMessages,
   parseCommand,
+  roomLastSeq,
   type CommandQueues,
   type Message,
   type Orm,
@@ -113,7 +114,9 @@ export async function startHarness(): Promise<Harness> {
       const parsed = parseCommand(content);
       if (!parsed || parsed.name === 'help') throw new Error(`not a queued command: ${content}`);
       const requestId = commandRequestId(room.roomId, user.id, clientId);
-      return enqueueCommand(queues, parsed, { requestId, roomId: room.roomId, requestedBy: user });
+      // As the gateway does: a summary ends at the room's last seq when it is requested.
+      const queued = parsed.name === 'summary' ? { ...parsed, upToSeq: await roomLastSeq(orm.em.getKnex(), room.roomId) } : parsed;
+      return enqueueCommand(queues, queued, { requestId, roomId: room.roomId, requestedBy: user });
     },
     async listen(replica, roomId) {
       const listener = await listen(replicas[replica], roomId);

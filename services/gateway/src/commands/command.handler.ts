@@ -1,4 +1,4 @@
-import { commandRequestId, enqueueCommand } from '@chat/common';
+import { commandRequestId, enqueueCommand, roomLastSeq } from '@chat/common';
 import { HELP_TEXT, type MessageSendResult, type ParsedCommand, type UserRef } from '@chat/common/contract';
 import type { GatewayContext } from '../context.js';
 
@@ -25,7 +25,9 @@ export async function runCommand(gw: GatewayContext, request: CommandRequest): P
   // Found again, even at the limit, without spending the budget twice.
   if (await jobExists(gw, command.name, requestId)) return { command: command.name, jobId: requestId };
   await gw.limits.command(user.id);
-  const jobId = await enqueueCommand(gw.queues, command, {
+  // A summary covers the messages up to now, not those sent while its job waits.
+  const queued = command.name === 'summary' ? { ...command, upToSeq: await roomLastSeq(gw.knex, roomId) } : command;
+  const jobId = await enqueueCommand(gw.queues, queued, {
     requestId,
     roomId,
     requestedBy: user,
