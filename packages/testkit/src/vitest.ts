@@ -26,3 +26,11 @@ const pgHandle = () => {
 export async function useTestDatabase(): Promise<string> {
   return cloneDatabase(pgHandle(), inject('pgTemplate'));
 }
+
+/** A fresh database with no schema at all (for migration tests); returns its URL. */
+export async function useEmptyDatabase(): Promise<string> {
+  const { databaseUrl, sql } = pgHandle();
+  const name = `e_${(await import('node:crypto')).randomBytes(6).toString('hex')}`;
+  await sql(`create database "${name}"`);
+  return databaseUrl(name);
+}

@@ -55,6 +55,28 @@ describe('POST /api/rooms', () => {
     expect(errorCode(res)).toBe('conflict');
   });
 
+  it.each([
+    ['Ärger', 'ärger'],
+    ['Église', 'éGLISE'],
+    ['ΩΜΕΓΑ', 'ωμεγα'],
+    ['Straße', 'STRAßE'],
+  ])('refuses a non-ASCII name taken in another letter case (%s, then %s) with 409 conflict', async (first, second) => {
+    const { token } = await http.register();
+    const suffix = http.uniqueName('');
+    await http.createRoom(token, `${first}${suffix}`);
+    const res = await http.post('/api/rooms', { token, body: { name: `${second}${suffix}` } });
+    expect(res.status).toBe(409);
+    expect(res.body).toEqual({ error: { code: 'conflict', message: 'room name is already taken' } });
+  });
+
+  it('keeps names apart that differ by more than letter case', async () => {
+    const { token } = await http.register();
+    const suffix = http.uniqueName('');
+    for (const name of [`Ärger${suffix}`, `Arger${suffix}`, `Ärgér${suffix}`]) {
+      expect((await http.post('/api/rooms', { token, body: { name } })).status, name).toBe(201);
+    }
+  });
+
   it('accepts names of 1 and 64 characters and a description of 500', async () => {
     const { token } = await http.register();
     for (const body of [{ name: 'x' }, { name: 'n'.repeat(63) + 'z', description: 'd'.repeat(500) }]) {

@@ -2,6 +2,7 @@ import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { entities } from './entities.js';
 import { Migration20261121000000_initial } from './migrations/Migration20261121000000_initial.js';
+import { Migration20261201000000_room_names_icu_lower } from './migrations/Migration20261201000000_room_names_icu_lower.js';
 
 export type Orm = MikroORM;
 
@@ -30,6 +31,7 @@ export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
 /** The migrations, listed here so they run the same from src/ (tsx) and dist/ (node). */
 export const migrationsList = [
   { name: 'Migration20261121000000_initial', class: Migration20261121000000_initial },
+  { name: 'Migration20261201000000_room_names_icu_lower', class: Migration20261201000000_room_names_icu_lower },
 ];
 
 export function ormConfig(options: OrmOptions): Options {

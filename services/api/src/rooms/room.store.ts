@@ -28,7 +28,11 @@ const toRoom = (row: RoomRecord): Room => ({
 const ROOM_COLUMNS = `r.id, r.name, r.description, r.owner_id, r.created_at,
   (select count(*) from memberships m where m.room_id = r.id) as member_count`;
 
-/** Creates a room with its creator as owner and first member, in one transaction. */
+/**
+ * Creates a room with its creator as owner and first member, in one transaction.
+ * A name taken in any letter case, in any script, is a `conflict`: the unique
+ * index on `lower(name collate "und-x-icu")` decides (races included).
+ */
 export async function createRoom(knex: Knex, owner: UserRef, name: string, description: string): Promise<Room> {
   const id = randomUUID();
   try {
@@ -37,7 +41,7 @@ export async function createRoom(knex: Knex, owner: UserRef, name: string, descr
       await trx('memberships').insert({ room_id: id, user_id: owner.id, role: 'owner' });
     });
   } catch (err) {
-    if (isUniqueViolation(err, 'rooms_name_lower_unique')) throw AppError.conflict('room name is already taken');
+    if (isUniqueViolation(err, 'rooms_name_icu_lower_unique')) throw AppError.conflict('room name is already taken');
     if (isUserGone(err)) throw AppError.unauthorized(USER_GONE);
     throw err;
   }
