@@ -38,10 +38,11 @@ describe('services/api/src/main.ts', () => {
   it('refuses to start with a bad variable, naming it, and exits 78', async () => {
     const proc = startProcess('api-config', process.execPath, ['--conditions=development', '--import', 'tsx', mainPath], {
       cwd: apiDir,
-      env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, REDIS_URL: redis.url, JWT_SECRET: '', RATE_LIMIT_LOGIN: 'plenty' },
+      env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, REDIS_URL: redis.url, JWT_SECRET: '', RATE_LIMIT_LOGIN: 'plenty', BODY_LIMIT: 'lots' },
     });
     expect(await proc.exited).toBe(78);
     expect(proc.output()).toMatch(/RATE_LIMIT_LOGIN: must be a number/);
     expect(proc.output()).toMatch(/JWT_SECRET: required when NODE_ENV is production/);
+    expect(proc.output()).toMatch(/BODY_LIMIT: must be a size like/);
   });
 });

@@ -62,9 +62,25 @@ describe('loadApiConfig', () => {
     ['DATABASE_URL', 'not a url'],
     ['LOG_LEVEL', 'loud'],
     ['NODE_ENV', 'staging'],
+    ['BODY_LIMIT', 'lots'],
+    ['BODY_LIMIT', '16 kb'],
+    ['BODY_LIMIT', '1gb'],
+    ['BODY_LIMIT', '1.5mb'],
+    ['BODY_LIMIT', '-1'],
+    ['BODY_LIMIT', '0'],
+    ['BODY_LIMIT', 'kb'],
   ])('refuses %s=%s with a message naming it', (name, value) => {
     const problems = problemsOf({ ...base, [name]: value });
     expect(problems.some((p) => p.startsWith(`${name}:`))).toBe(true);
+  });
+
+  it.each([
+    ['65536', '65536'],
+    ['512b', '512b'],
+    ['16KB', '16kb'],
+    ['1Mb', '1mb'],
+  ])('takes BODY_LIMIT=%s', (value, expected) => {
+    expect(loadApiConfig({ ...base, BODY_LIMIT: value }).bodyLimit).toBe(expected);
   });
 
   it('names every bad variable at once', () => {

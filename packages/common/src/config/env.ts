@@ -11,6 +11,7 @@ export class ConfigError extends Error {
 export type Env = Record<string, string | undefined>;
 
 const DURATION = /^(\d+)(ms|s|m|h|d)?$/;
+const BYTE_SIZE = /^(\d+)(b|kb|mb)?$/i;
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
 
 /** Shared zod helpers for environment variables (every value arrives as a string). */
@@ -37,6 +38,15 @@ export const env = {
         const [, n, unit] = DURATION.exec(v) ?? [];
         return Math.max(1, Math.round(Number(n) * (UNIT_SECONDS[unit ?? 's'] ?? 1)));
       }),
+  /** `65536`, `512b`, `16kb`, `1mb` (any letter case), at least one byte; kept as a size string. */
+  byteSize: (fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .refine((v) => BYTE_SIZE.test(v) && Number(BYTE_SIZE.exec(v)?.[1]) > 0, {
+        message: 'must be a size like 65536, 16kb or 1mb (a whole number, optionally b, kb or mb)',
+      })
+      .transform((v) => v.toLowerCase()),
   list: (fallback: string) =>
     z
       .string()

@@ -29,6 +29,7 @@ export interface ApiConfig extends CommonConfig, AuthConfig {
   host: string;
   /** Failed logins allowed per 5 minutes, per IP and per username. */
   loginLimit: number;
+  /** Largest JSON body, as `bytes` reads it: `65536`, `512b`, `16kb`, `1mb`. */
   bodyLimit: string;
   /** Trust X-Forwarded-For (set when behind nginx). */
   trustProxy: boolean;
@@ -43,7 +44,7 @@ export function loadApiConfig(source: Env = process.env): ApiConfig {
       HOST: env.optionalString(),
       JWT_TTL: env.seconds('24h'),
       RATE_LIMIT_LOGIN: env.int(5),
-      BODY_LIMIT: env.optionalString(),
+      BODY_LIMIT: env.byteSize('16kb'),
       TRUST_PROXY: env.bool(false),
       CORS_ORIGINS: env.list('http://localhost:8080,http://127.0.0.1:8080'),
     },
@@ -60,7 +61,7 @@ export function loadApiConfig(source: Env = process.env): ApiConfig {
     port: e.PORT,
     host: e.HOST ?? '0.0.0.0',
     loginLimit: e.RATE_LIMIT_LOGIN,
-    bodyLimit: e.BODY_LIMIT ?? '16kb',
+    bodyLimit: e.BODY_LIMIT,
     trustProxy: e.TRUST_PROXY,
     corsOrigins: e.CORS_ORIGINS,
   };
