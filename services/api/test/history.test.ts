@@ -116,12 +116,27 @@ describe('GET /api/rooms/:roomId/messages', () => {
     ['after=xyz', 'after'],
     ['after=-1', 'after'],
     ['before=10&after=5', 'before'],
+    ['limit=0x10', 'limit: must be a whole number in decimal digits'],
+    ['limit=1e1', 'limit: must be a whole number in decimal digits'],
+    ['limit=+5', 'limit: must be a whole number in decimal digits'],
+    ['limit=%205', 'limit: must be a whole number in decimal digits'],
+    ['limit=10.0', 'limit: must be a whole number in decimal digits'],
+    ['before=', 'before: must be a whole number in decimal digits'],
+    ['before=0x10', 'before: must be a whole number in decimal digits'],
+    ['after=', 'after: must be a whole number in decimal digits'],
+    ['after=1e1', 'after: must be a whole number in decimal digits'],
+    ['after=Infinity', 'after'],
+    ['before=99999999999999999999', 'before'],
     ['page=2', 'page'],
   ])('refuses ?%s with 400 validation naming the parameter', async (query, field) => {
     const res = await http.get(`/api/rooms/${room.id}/messages?${query}`, { token: owner.token });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation');
     expect(res.body.error.message).toContain(field);
+  });
+
+  it('takes decimal values with leading zeros', async () => {
+    expect(await seqs('?limit=002&before=010')).toEqual([8, 9]);
   });
 
   it('refuses a non-member with 403 forbidden', async () => {

@@ -100,15 +100,27 @@ export type Message = z.infer<typeof messageSchema>;
 export const HISTORY_DEFAULT_LIMIT = 50;
 export const HISTORY_MAX_LIMIT = 100;
 
-const seqParam = z.coerce.number({ message: 'must be a number' }).pipe(seqSchema);
+/**
+ * A query parameter holding a whole number written in decimal digits only: `Number()`
+ * alone would also take `0x10`, `1e1`, ` 7 ` and read an empty value as 0.
+ */
+const decimalParam = z
+  .string({ message: 'must be a whole number' })
+  .regex(/^\d+$/, { message: 'must be a whole number in decimal digits' })
+  .transform(Number);
 
+const seqParam = decimalParam.pipe(seqSchema);
+
+/** The query of GET /api/rooms/:roomId/messages, every value a string as it arrives. */
 export const historyQuerySchema = z
   .strictObject({
-    limit: z.coerce
-      .number({ message: 'must be a number' })
-      .int({ message: 'must be an integer' })
-      .min(1, { message: 'must be at least 1' })
-      .max(HISTORY_MAX_LIMIT, { message: `must be at most ${HISTORY_MAX_LIMIT}` })
+    limit: decimalParam
+      .pipe(
+        z
+          .number()
+          .min(1, { message: 'must be at least 1' })
+          .max(HISTORY_MAX_LIMIT, { message: `must be at most ${HISTORY_MAX_LIMIT}` }),
+      )
       .default(HISTORY_DEFAULT_LIMIT),
     before: seqParam.optional(),
     after: seqParam.optional(),
