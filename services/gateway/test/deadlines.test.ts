@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrm, REDIS_COMMAND_TIMEOUT_MS, type Orm } from '@chat/common';
+import { createOrm, onlineUserIds, REDIS_COMMAND_TIMEOUT_MS, type Orm } from '@chat/common';
 import type { UserRef } from '@chat/common/contract';
-import { startRedis, waitFor, type RedisServer } from '@chat/testkit';
+import { sleep, startRedis, waitFor, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import type { Knex } from '@mikro-orm/postgresql';
 import { call, closeAll, connect, ok, type ChatSocket } from './support/client.js';
@@ -95,6 +95,24 @@ describe('a PostgreSQL that does not answer', () => {
     const retried = ok(await call(socket, 'message:send', { roomId, content: 'stuck behind a lock', clientId }));
     expect('message' in retried && retried.message).toMatchObject({ clientId, content: 'stuck behind a lock', seq: 1 });
     expect(socket.connected).toBe(true);
+  });
+
+  it('undoes a room:join that finishes after it was answered unavailable', async () => {
+    const roomId = await createRoom(locker, alice);
+    const socket = await connect(gw.url, tokenFor(alice));
+    sockets.push(socket);
+    // Reading `missed` waits behind a lock on the messages table.
+    const lock = await locker.em.getKnex().transaction();
+    try {
+      await lock.raw('lock table messages in access exclusive mode');
+      expect(await call(socket, 'room:join', { roomId, since: 0 }, ACK_TIMEOUT_MS + 4_000)).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    } finally {
+      await lock.rollback();
+    }
+    await waitFor('the late join undone', async () => !(await onlineUserIds(gw.redis, roomId)).has(alice.id) && (await lockWaiters()) === 0, 10_000);
+    await sleep(200);
+    expect(await onlineUserIds(gw.redis, roomId)).toEqual(new Set());
+    expect(await call(socket, 'message:send', { roomId, content: 'not joined', clientId: randomUUID() })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
 
   it('lets statement_timeout end a statement stuck behind a lock, so the room is not held up', async () => {

@@ -68,6 +68,25 @@ describe('room:join', () => {
     expect(tail.map((m) => m.seq)).toEqual([126, 127, 128, 129, 130]);
   });
 
+  it('undoes a join whose later step failed: the socket gets no delivery and is not online', async () => {
+    const room = await createRoom(orm, alice, [bob]);
+    const b = await open(bob);
+    const inboxB = new Inbox(b);
+    ok(await call(b, 'room:join', { roomId: room }));
+    // A presence entry PostgreSQL cannot read (not a uuid) makes the `online` lookup fail after the join.
+    await gw.redis.hset(redisKeys.presenceRoom(room), 'not-a-uuid', '1');
+    const a = await open(alice);
+    const inboxA = new Inbox(a);
+    expect(await call(a, 'room:join', { roomId: room })).toMatchObject({ ok: false, error: { code: 'internal' } });
+    await inboxB.waitFor('alice offline again', () => inboxB.presence.filter((p) => p.user.id === alice.id).length === 2);
+    expect(inboxB.presence.filter((p) => p.user.id === alice.id).map((p) => p.status)).toEqual(['online', 'offline']);
+    expect(await onlineUserIds(gw.redis, room)).toEqual(new Set([bob.id, 'not-a-uuid']));
+    expect(await call(a, 'message:send', { roomId: room, content: 'hi', clientId: 'after-failed-join' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    ok(await call(b, 'message:send', { roomId: room, content: 'only bob hears this', clientId: 'bob-alone' }));
+    await inboxB.waitFor('own message', () => inboxB.messagesIn(room).length === 1);
+    expect(inboxA.messagesIn(room)).toEqual([]);
+  });
+
   it('refuses malformed payloads with validation, naming the field', async () => {
     const socket = await open(alice);
     const cases: [unknown, RegExp][] = [

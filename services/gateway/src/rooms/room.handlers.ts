@@ -8,26 +8,30 @@ export function registerRoomHandlers(ctx: HandlerContext, gw: GatewayContext): v
   const { socket } = ctx;
   const { user } = socket.data;
 
-  onEvent(ctx, 'room:join', async (payload) => {
+  onEvent(ctx, 'room:join', async (payload, expired) => {
     const { roomId, since } = parseOrThrow(roomJoinPayloadSchema, payload);
     const room = await gw.rooms.roomForMember(roomId, user.id);
     if (socket.disconnected) throw new AppError('unavailable', 'disconnected');
+    const wasJoined = socket.rooms.has(chatRoom(roomId));
     // Join before reading `missed`: what commits later arrives live, so nothing
     // falls between the two (a message may come both ways; clients keep one per seq).
     await socket.join(chatRoom(roomId));
     try {
       await gw.presence.join(socket.id, roomId, user);
+      const [onlineIds, missed] = await Promise.all([
+        onlineUserIds(gw.redis, roomId),
+        since === undefined ? Promise.resolve([]) : findMessages(gw.knex, roomId, { limit: MISSED_MAX, after: since }),
+      ]);
+      // `online` holds the contract's whole users ({id, username, createdAt}), read from PostgreSQL.
+      const online = await gw.rooms.fullUsers([...onlineIds]);
+      if (expired.aborted) throw new AppError('unavailable', 'answered unavailable already');
+      return { room, online, missed };
     } catch (err) {
-      await socket.leave(chatRoom(roomId));
+      // A join that failed (or was answered unavailable) leaves no trace: the adapter's
+      // leave-room ends delivery, presence and typing (gateway.ts). An earlier join stays.
+      if (!wasJoined) await socket.leave(chatRoom(roomId));
       throw err;
     }
-    const [onlineIds, missed] = await Promise.all([
-      onlineUserIds(gw.redis, roomId),
-      since === undefined ? Promise.resolve([]) : findMessages(gw.knex, roomId, { limit: MISSED_MAX, after: since }),
-    ]);
-    // The contract's `user` ({id, username, createdAt}); a UserRef to common's types.
-    const online = await gw.rooms.fullUsers([...onlineIds]);
-    return { room, online, missed };
   });
 
   onEvent(ctx, 'room:leave', async (payload) => {

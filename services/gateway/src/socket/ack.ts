@@ -3,7 +3,8 @@ import type { Ack } from '@chat/common/contract';
 import { safeError, toAppError } from '../errors.js';
 import type { AckResult, ClientEvent, GatewaySocket } from './types.js';
 
-export type EventHandler<E extends ClientEvent> = (payload: unknown) => Promise<AckResult<E>>;
+/** `expired` aborts when the ack deadline passed and the client was answered `unavailable`: a late success should undo what it can. */
+export type EventHandler<E extends ClientEvent> = (payload: unknown, expired: AbortSignal) => Promise<AckResult<E>>;
 
 export interface HandlerContext {
   socket: GatewaySocket;
@@ -49,9 +50,11 @@ async function answer<E extends ClientEvent>(
   let timer: NodeJS.Timeout | undefined;
   try {
     if (payload === TOO_MANY_ARGUMENTS) throw AppError.validation('expected one payload object and an ack callback');
-    const work = handler(payload);
+    const expiry = new AbortController();
+    const work = handler(payload, expiry.signal);
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
+        expiry.abort();
         reject(new AppError('unavailable', 'the server did not answer in time; retry shortly'));
         work.then(
           () => ctx.logger.warn({ event }, 'event finished after its deadline; its outcome was dropped'),
