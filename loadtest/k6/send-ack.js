@@ -1,10 +1,16 @@
 // Durable sends with ack: SENDERS sockets in one busy room (plus LISTENERS that only
 // receive) send as fast as their acks come back, WINDOW messages in flight each; the
 // ack arrives only after the message is committed to PostgreSQL.
+// Each sender is its own user, so the gateways' per-user limit (RATE_LIMIT_MESSAGES,
+// default 60 a minute) caps it at one message a second: raise it on the gateways for a
+// throughput run (e.g. RATE_LIMIT_MESSAGES=1000000). A refused send is not followed at
+// once by the next: rate_limited/unavailable back off (lib/pacing.js), anything else
+// stops that sender; either way socketio_ack_ok counts the refusal.
 //   k6 run -e BASE_URL=http://localhost:8080 -e SENDERS=20 -e LISTENERS=50 loadtest/k6/send-ack.js
 import { prepare } from './lib/setup.js';
 import { intEnv } from './lib/config.js';
 import { runSocket, timedContent, uuid } from './lib/client.js';
+import { afterAck } from './lib/pacing.js';
 
 var SENDERS = intEnv('SENDERS', 20);
 var LISTENERS = intEnv('LISTENERS', 50);
@@ -40,13 +46,18 @@ export default function (data) {
     onConnected: function (api) {
       api.call('room:join', { roomId: user.roomId }, function () {
         if (!sender) return;
-        var sendOne = function () {
+        var sendOne = function (backoffMs) {
           if (Date.now() >= stopAt) return;
-          api.call('message:send', { roomId: user.roomId, content: timedContent(CONTENT_BYTES), clientId: uuid() }, sendOne);
+          api.call('message:send', { roomId: user.roomId, content: timedContent(CONTENT_BYTES), clientId: uuid() }, function (answer) {
+            var next = afterAck(answer, backoffMs || 0);
+            if (next.action === 'send') sendOne(0);
+            else if (next.action === 'wait') api.socket.setTimeout(function () { sendOne(next.delayMs); }, next.delayMs);
+            else console.warn('sender ' + __VU + ' stops: message:send refused (' + next.reason + ')');
+          });
         };
         // Everyone joins first; then each sender keeps WINDOW sends in flight.
         api.socket.setTimeout(function () {
-          for (var w = 0; w < WINDOW; w++) sendOne();
+          for (var w = 0; w < WINDOW; w++) sendOne(0);
         }, 5000);
       });
       api.socket.setTimeout(function () { api.close(); }, DURATION_MS + 10000);

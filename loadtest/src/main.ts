@@ -4,13 +4,14 @@
  * from this one process, prints a table and writes JSON under loadtest/results/.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { PostgresServer } from '@chat/testkit';
 import { startBaseline } from './env/baseline.js';
 import { remoteOurs, startOurs } from './env/ours.js';
 import { startLoadPostgres } from './env/postgres.js';
 import type { Target, TargetName } from './env/target.js';
 import { parseOptions, type RunOptions } from './options.js';
-import { printResults, writeResults } from './report.js';
+import { printResults, problemLines, writeResults } from './report.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { idleScenario } from './scenarios/idle.js';
 import { sendScenario } from './scenarios/send.js';
@@ -26,10 +27,31 @@ function socketsNeeded(options: RunOptions): number {
   return Math.max(options.roomSize, options.senders);
 }
 
-function openFileLimit(): number {
+/** This process's open-file limits; nginx and the servers it starts inherit them. */
+function openFileLimits(): { soft: number; hard: number } {
   const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
-  const soft = line?.split(/\s{2,}/)[1];
-  return soft === undefined || soft === 'unlimited' ? Infinity : Number(soft);
+  const [, soft, hard] = line?.split(/\s{2,}/) ?? [];
+  const value = (v: string | undefined): number => (v === undefined || v === 'unlimited' ? Infinity : Number(v));
+  return { soft: value(soft), hard: value(hard) };
+}
+
+/**
+ * Refuses to start a run the open-file limit cannot hold: this process needs one descriptor
+ * per socket, and each nginx worker (one per core) two per socket it proxies (client and upstream).
+ */
+function checkOpenFiles(options: RunOptions): void {
+  const sockets = socketsNeeded(options);
+  const slack = 1_000;
+  const nginxWorker = options.direct || options.url ? 0 : Math.ceil((2 * sockets) / availableParallelism());
+  const needed = Math.max(sockets, nginxWorker) + slack;
+  const { soft, hard } = openFileLimits();
+  if (soft >= needed) return;
+  const what = `this run needs about ${needed} open files per process (${sockets} sockets) but the limit is ${soft}`;
+  if (hard >= needed) throw new Error(`${what}: raise it to the hard limit (${hard}) first with  ulimit -n "$(ulimit -Hn)"  and run again`);
+  throw new Error(
+    `${what}, and the hard limit is ${hard}: run fewer sockets, or raise the hard limit (as root with CAP_SYS_RESOURCE, ` +
+      `/etc/security/limits.conf, or docker run --ulimit nofile=N:N), then  ulimit -n "$(ulimit -Hn)"`,
+  );
 }
 
 async function startTarget(name: TargetName, options: RunOptions, pg: () => Promise<PostgresServer>): Promise<Target> {
@@ -42,11 +64,7 @@ async function startTarget(name: TargetName, options: RunOptions, pg: () => Prom
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options.rateFactor <= 1) throw new Error('--rate-factor must be above 1');
-  const limit = openFileLimit();
-  const needed = socketsNeeded(options) + 1_000;
-  if (limit < needed) {
-    throw new Error(`this process may open ${limit} files but needs about ${needed}: raise the limit first (ulimit -n ${Math.max(needed, 65_536)}) and run again`);
-  }
+  checkOpenFiles(options);
 
   let pg: PostgresServer | undefined;
   const getPg = async (): Promise<PostgresServer> => {
@@ -72,6 +90,8 @@ async function main(): Promise<void> {
   printResults(results);
   const path = await writeResults(options, results);
   process.stdout.write(`\nresults: ${path}\n`);
+  const problems = problemLines(results);
+  if (problems.length) throw new Error(`the run finished with ${problems.length} problem(s) (listed above; figures written to ${path})`);
 }
 
 // Ctrl-C: the harness kills every server it started when this process exits.

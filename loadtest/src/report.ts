@@ -23,11 +23,18 @@ export function formatTable(rows: Row[]): string {
   ].join('\n') + '\n';
 }
 
+/** Lines naming each result's problems, empty when there are none. */
+export function problemLines(results: ScenarioResult[]): string[] {
+  return results.flatMap((r) => r.problems.map((p) => `!! ${r.scenario} · ${r.target}: ${p}`));
+}
+
 export function printResults(results: ScenarioResult[]): void {
   for (const result of results) {
     process.stdout.write(`\n== ${result.scenario} · ${result.target} ==\n${formatTable(result.rows)}`);
   }
   process.stdout.write(`\n== summary ==\n${formatTable(results.map((r) => ({ target: r.target, ...r.summary })))}`);
+  const problems = problemLines(results);
+  if (problems.length) process.stdout.write(`\n!! THE RUN HAS PROBLEMS: its figures do not stand as results\n${problems.join('\n')}\n`);
 }
 
 function gitCommit(): string | undefined {

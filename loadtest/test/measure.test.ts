@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '@chat/common/contract';
 import type { LoadSocket } from '../src/clients/sockets.js';
-import { DeliveryLedger, StepStats } from '../src/measure/delivery.js';
+import { DeliveryLedger, splitLate, StepStats } from '../src/measure/delivery.js';
+import { faults, stepProblems, type StepReport } from '../src/scenarios/delivery-step.js';
 import { Samples } from '../src/measure/samples.js';
 import { SeqTracker } from '../src/measure/sequence.js';
 import { formatTable } from '../src/report.js';
@@ -54,6 +55,54 @@ describe('DeliveryLedger', () => {
     ledger.acked('b', new Error('operation has timed out'));
     expect([step.acked, step.sendErrors, Object.fromEntries(step.errorCodes)]).toEqual([0, 2, { rate_limited: 1, timeout: 1 }]);
     expect(step.settled).toBe(true);
+  });
+});
+
+describe('late and lost', () => {
+  it('counts a delivery missing at the deadline that came afterwards as late, and one that never came as lost', () => {
+    const room = [receiver(), receiver()];
+    const ledger = new DeliveryLedger([room]);
+    const step = new StepStats(1);
+    for (const [seq, id] of [[1, 'a'], [2, 'b']] as const) {
+      ledger.sent(id, 0, step);
+      ledger.acked(id, { ok: true, message: message(seq, id) });
+    }
+    for (const r of room) ledger.received(r, message(1, 'a'));
+    expect(step.lastDeliveryAt).toBeGreaterThan(0);
+    const missing = ledger.missing(step);
+    expect(missing.map((m) => m.seq)).toEqual([2, 2]);
+    ledger.release(step);
+    // After the deadline: one socket gets seq 2 at last, the other never does.
+    ledger.received(room[0]!, message(2, 'b'));
+    expect(splitLate(missing)).toEqual({ late: 1, lost: 1 });
+    expect(step.received).toBe(2);
+  });
+});
+
+describe('stepProblems', () => {
+  const clean = (): StepReport =>
+    ({
+      lost: 0, late: 0, duplicates: 0, outOfOrder: 0, sendErrors: {}, sendsPerSecond: 100, generatorBound: false,
+      latencyMs: { count: 10, p50: 5, p95: 8, p99: 9, max: 10, mean: 5 },
+    }) as unknown as StepReport;
+
+  it('passes a clean step and names everything that disqualifies one', () => {
+    expect(stepProblems(clean(), { maxP99Ms: 100, targetRate: 100 })).toEqual([]);
+    const bad = { ...clean(), lost: 1, late: 2, duplicates: 1, outOfOrder: 1, sendErrors: { timeout: 1 }, sendsPerSecond: 89, generatorBound: true };
+    bad.latencyMs = { ...bad.latencyMs, p99: 150 };
+    expect(stepProblems(bad, { maxP99Ms: 100, targetRate: 100 })).toEqual([
+      'p99 > 100 ms', 'lost', 'late', 'send errors', 'dup', 'ooo', '< 90% of target rate', 'generator-bound',
+    ]);
+    // No latency at all (nothing delivered) is not under the bound.
+    expect(stepProblems({ ...clean(), latencyMs: { ...clean().latencyMs, p99: NaN } }, { maxP99Ms: 100 })).toEqual(['p99 > 100 ms']);
+  });
+
+  it('reports loss and duplicates over a run as faults, but not load limits or reordering across gateways', () => {
+    expect(faults([clean(), { ...clean(), sendErrors: { timeout: 3 }, late: 4, outOfOrder: 5 }])).toEqual([]);
+    expect(faults([{ ...clean(), lost: 2 }, { ...clean(), duplicates: 1 }])).toEqual([
+      '2 deliveries of acknowledged messages never arrived',
+      '1 duplicate deliveries',
+    ]);
   });
 });
 

@@ -36,6 +36,7 @@ export async function startBaseline(options: BaselineOptions): Promise<Target> {
     const nginx = await startNginx({
       apiAddress: '127.0.0.1:9',
       gateways: processes.map((p, i) => ({ replicaId: `b${i + 1}`, address: `127.0.0.1:${p.port}` })),
+      workerProcesses: 'auto',
       echo: options.echo,
     });
     const servers: ServerEndpoint[] = processes.map((p) => {

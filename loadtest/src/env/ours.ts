@@ -63,6 +63,9 @@ export async function startOurs(options: OursOptions): Promise<Target> {
     const nginx = await startNginx({
       apiAddress: `127.0.0.1:${api.port}`,
       gateways: gateways.map((g, i) => ({ replicaId: `gw${i + 1}`, address: `127.0.0.1:${g.port}` })),
+      // One worker per core, as in production: one worker holds two descriptors per socket
+      // (client and upstream) and would run out of them (and of CPU) first.
+      workerProcesses: 'auto',
       echo: options.echo,
     });
     const servers: ServerEndpoint[] = gateways.map((g) => ({

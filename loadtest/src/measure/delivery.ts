@@ -14,6 +14,8 @@ export class StepStats {
   received = 0;
   /** Deliveries owed: for each acknowledged message, every socket in its room. */
   expected = 0;
+  /** performance.now() of the last delivery of this step's messages (0: none yet). */
+  lastDeliveryAt = 0;
   /** seqs acknowledged, per room index. */
   readonly ackedSeqs: number[][];
   readonly errorCodes = new Map<string, number>();
@@ -25,6 +27,18 @@ export class StepStats {
   get settled(): boolean {
     return this.acked + this.sendErrors >= this.sent && this.received >= this.expected;
   }
+}
+
+/** A delivery owed and not seen: `receiver` never got `seq`. */
+export interface Missing {
+  receiver: LoadSocket;
+  seq: number;
+}
+
+/** Of deliveries missing at a deadline, those that arrived since (late) and those still missing (lost). */
+export function splitLate(missing: readonly Missing[]): { late: number; lost: number } {
+  const late = missing.filter((m) => m.receiver.seq.has(m.seq)).length;
+  return { late, lost: missing.length - late };
 }
 
 interface InFlight {
@@ -70,8 +84,10 @@ export class DeliveryLedger {
     receiver.seq.record(message.seq);
     const entry = message.clientId === null ? undefined : this.inFlight.get(message.clientId);
     if (!entry) return;
+    const now = performance.now();
     entry.step.received++;
-    entry.step.latency.add(performance.now() - entry.sentAt);
+    entry.step.lastDeliveryAt = now;
+    entry.step.latency.add(now - entry.sentAt);
   }
 
   /** Forgets a finished step's messages. */
@@ -79,13 +95,18 @@ export class DeliveryLedger {
     for (const [clientId, entry] of this.inFlight) if (entry.step === step) this.inFlight.delete(clientId);
   }
 
-  /** Acknowledged messages of `step` that some socket of their room never received. */
-  lost(step: StepStats): number {
-    let lost = 0;
+  /** Deliveries of `step`'s acknowledged messages that have not happened: one per socket and seq. */
+  missing(step: StepStats): Missing[] {
+    const missing: Missing[] = [];
     step.ackedSeqs.forEach((seqs, room) => {
-      for (const receiver of this.receivers[room] ?? []) for (const seq of seqs) if (!receiver.seq.has(seq)) lost++;
+      for (const receiver of this.receivers[room] ?? []) for (const seq of seqs) if (!receiver.seq.has(seq)) missing.push({ receiver, seq });
     });
-    return lost;
+    return missing;
+  }
+
+  /** How many deliveries of `step`'s acknowledged messages have not happened (yet). */
+  lost(step: StepStats): number {
+    return this.missing(step).length;
   }
 }
 
@@ -106,7 +127,13 @@ export interface DeliveryReport {
   sendErrors: Record<string, number>;
   delivered: number;
   expected: number;
+  /**
+   * Deliveries still missing at the end of the run. Until `splitLate` runs at the end:
+   * those missing at the step's drain deadline.
+   */
   lost: number;
+  /** Deliveries that came after the step's drain deadline but before the end of the run. */
+  late: number;
   duplicates: number;
   outOfOrder: number;
   latencyMs: Summary;
@@ -121,6 +148,7 @@ export function deliveryReport(step: StepStats, lost: number, order: { duplicate
     delivered: step.received,
     expected: step.expected,
     lost,
+    late: 0,
     duplicates: order.duplicates,
     outOfOrder: order.outOfOrder,
     latencyMs: step.latency.summary(),

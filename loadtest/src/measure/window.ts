@@ -21,6 +21,11 @@ export class MeasureWindow {
     this.cpuAtStart = cpuSeconds(groups);
   }
 
+  /** This generator's event-loop utilisation from the start until now (e.g. over the sends only). */
+  clientEventLoopSoFar(): number {
+    return performance.eventLoopUtilization(this.eluAtStart).utilization;
+  }
+
   finish(): WindowReport {
     const cpu = diff(cpuSeconds(this.groups), this.cpuAtStart);
     return {

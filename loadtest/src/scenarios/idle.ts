@@ -30,7 +30,10 @@ async function settledMemory(target: Target, rounds: number): Promise<MemorySamp
   return target.servers.map((s) => best.get(s.name)!);
 }
 
-/** N idle sockets, each authenticated and joined to a room; memory per socket on each gateway. */
+/**
+ * N idle sockets, each authenticated and joined to a room; memory per socket on each gateway.
+ * Every socket must connect and join (else the run fails) and still be connected at the end.
+ */
 export async function idleScenario(target: Target, options: RunOptions): Promise<ScenarioResult> {
   const plan: RoomPlan = {
     rooms: Math.max(1, Math.ceil(options.sockets / options.roomSize)),
@@ -52,7 +55,10 @@ export async function idleScenario(target: Target, options: RunOptions): Promise
   const idle = window.finish();
   const after = await settledMemory(target, 3);
   const clientMemory = process.memoryUsage();
+  const requested = plan.rooms * plan.socketsPerRoom;
+  const held = sockets.filter((s) => s.socket.connected).length;
   closeAll(sockets);
+  const problems = held < requested ? [`${requested - held} of ${requested} sockets were disconnected while idle`] : [];
 
   const servers: ServerMemory[] = target.servers.map((s, i) => ({ name: s.name, before: before[i]!, after: after[i]! }));
   const perSocket = (m: ServerMemory, key: 'heapUsed' | 'rss'): number => (m.after[key] - m.before[key]) / Math.max(1, m.after.sockets);
@@ -73,15 +79,17 @@ export async function idleScenario(target: Target, options: RunOptions): Promise
     target: target.name,
     rows,
     summary: {
-      sockets: sockets.length,
-      failures: stats.failures,
+      requested,
+      'held at end': held,
       'heap/socket KB': round(heapDelta / Math.max(1, totalSockets) / 1024, 2),
       'rss/socket KB': round(rssDelta / Math.max(1, totalSockets) / 1024, 2),
       'connect+join/s': round(sockets.length / connectSeconds),
+      'gateway sockets': totalSockets,
       'connect p99 ms': round(connect.p99),
       'join p99 ms': round(stats.join.summary().p99),
       'idle cpu %': round((idle.totalCpuSeconds / idle.seconds) * 100),
     },
+    problems,
     details: {
       plan,
       heapMeasured: gcNote,

@@ -6,7 +6,7 @@ import { DeliveryLedger, orderCounters, StepStats } from '../measure/delivery.js
 import { MeasureWindow } from '../measure/window.js';
 import type { RunOptions } from '../options.js';
 import { log, round, sleep } from '../util.js';
-import { finishStep, stepRow } from './delivery-step.js';
+import { faults, finishStep, settleLate, stepProblems, stepRow } from './delivery-step.js';
 import { content, type ScenarioResult } from './types.js';
 
 /**
@@ -43,16 +43,17 @@ export async function sendScenario(target: Target, options: RunOptions): Promise
     }
   };
   await Promise.all(senders.flatMap((s) => Array.from({ length: options.window }, () => loop(s))));
-  const sendSeconds = (performance.now() - started) / 1000;
-  const report = await finishStep(ledger, step, sockets, orderBefore, window, sendSeconds);
+  const report = await finishStep(ledger, step, sockets, orderBefore, window, started);
+  await settleLate([report]);
   closeAll(sockets);
-  log(`${target.name}: ${round(report.acked / sendSeconds)} acked sends/s, ack p99 ${round(report.ackLatencyMs.p99)} ms`);
+  const ackedPerSecond = report.acked / report.sendSeconds;
+  const problems = stepProblems(report);
+  log(`${target.name}: ${round(ackedPerSecond)} acked sends/s, ack p99 ${round(report.ackLatencyMs.p99)} ms, ${problems.length ? problems.join(', ') : 'ok'}`);
 
-  const ackedPerSecond = report.acked / sendSeconds;
   return {
     scenario: 'send',
     target: target.name,
-    rows: [stepRow({ senders: senders.length, window: options.window, 'acked/s': round(ackedPerSecond) }, report)],
+    rows: [stepRow({ senders: senders.length, window: options.window, 'acked/s': round(ackedPerSecond) }, report, problems)],
     summary: {
       'durable sends/s': round(ackedPerSecond),
       'ack p50 ms': round(report.ackLatencyMs.p50),
@@ -62,9 +63,12 @@ export async function sendScenario(target: Target, options: RunOptions): Promise
       'delivery p99 ms': round(report.latencyMs.p99),
       'cpu µs/send': round((report.window.totalCpuSeconds * 1e6) / Math.max(1, report.acked)),
       lost: report.lost,
+      late: report.late,
       dup: report.duplicates,
       ooo: report.outOfOrder,
+      note: problems.length ? problems.join(', ') : 'ok',
     },
+    problems: [...faults([report]), ...(report.acked < report.sent ? [`${report.sent - report.acked} sends not acknowledged`] : [])],
     details: { plan, senders: senders.length, window: options.window, report },
   };
 }

@@ -10,6 +10,11 @@ export interface ScenarioResult {
   rows: Row[];
   /** The headline, e.g. the highest delivered rate under the p99 bound. */
   summary: Row;
+  /**
+   * What makes the run invalid or shows a fault (sockets dropped, messages lost, duplicated
+   * or reordered), in words; empty when none. Printed prominently; the runner then exits 1.
+   */
+  problems: string[];
   details: unknown;
 }
 
