@@ -1,4 +1,5 @@
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import { AiTimeoutError } from './ai-timeout.error.js';
 
 export interface ChatTurn {
   role: 'system' | 'user' | 'assistant';
@@ -51,13 +52,16 @@ export function createAiClient(options: AiClientOptions): AiClient {
           onDelta(delta);
         }
       }
+      // The SDK ends an aborted stream quietly, as if it were complete: a stalled body
+      // would otherwise be stored as a cut-off answer.
+      if (signal.aborted) throw new AiTimeoutError(options.timeoutMs);
       return text;
     },
   };
 }
 
 /**
- * Worth another attempt: rate limits (429), timeouts, server errors and lost
+ * Worth another attempt: rate limits (429), timeouts (AiTimeoutError and the SDK's), server errors and lost
  * connections. A 400/401/403/404 (bad request, key or model) will fail the same
  * way every time, so the job answers with the failure reply at once.
  */

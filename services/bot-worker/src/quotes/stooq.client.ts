@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { parseRetryAfter } from '../jobs/retry-after.js';
 import { isDecimal } from './price.js';
 import { QuoteServiceError } from './quote-service.error.js';
 
@@ -40,7 +41,7 @@ export function createStooqClient(options: StooqClientOptions): StooqClient {
         });
         contentType = res.headers.get('content-type') ?? '';
         body = await res.text();
-        if (!res.ok) throw new QuoteServiceError(`stooq answered HTTP ${res.status}`);
+        if (!res.ok) throw new QuoteServiceError(`stooq answered HTTP ${res.status}`, { retryAfterMs: parseRetryAfter(res.headers) });
       } catch (err) {
         if (err instanceof QuoteServiceError) throw err;
         const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');

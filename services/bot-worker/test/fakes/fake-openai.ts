@@ -5,19 +5,25 @@ import { listenLocal, readBody, type LocalServer } from './http.js';
  * What the fake answers for one request:
  * - `answer`: these text chunks; streamed as SSE when the request asks for a stream,
  *   else one `chat.completion` JSON with the joined text
- * - `status`: an error status (429 rate limit, 500…) with OpenAI's error body
+ * - `status`: an error status (429 rate limit, 500…) with OpenAI's error body, and a
+ *   `Retry-After` header when `retryAfter` is given
  * - `cut`: streams `chunks`, then drops the connection before `[DONE]`
+ * - `hang`: sends the 200 headers (and `chunks`, when streaming), then nothing more: the
+ *   body stalls until the client gives up
  */
 export type AiAnswer =
   | { kind: 'answer'; chunks: string[]; chunkDelayMs?: number }
-  | { kind: 'status'; status: number }
-  | { kind: 'cut'; chunks: string[] };
+  | { kind: 'status'; status: number; retryAfter?: string }
+  | { kind: 'cut'; chunks: string[] }
+  | { kind: 'hang'; chunks?: string[] };
 
 export interface ChatRequest {
   model: string;
   stream: boolean;
   messages: { role: string; content: string }[];
   authorization: string | undefined;
+  /** When it arrived (epoch ms). */
+  at: number;
 }
 
 export interface FakeOpenAi extends LocalServer {
@@ -66,18 +72,27 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     readBody(req)
       .then(async (text) => {
         const body = JSON.parse(text) as { model: string; stream?: boolean; messages: ChatRequest['messages'] };
-        const request = { model: body.model, stream: body.stream === true, messages: body.messages, authorization: req.headers.authorization };
+        const request = { model: body.model, stream: body.stream === true, messages: body.messages, authorization: req.headers.authorization, at: Date.now() };
         seen.push(request);
         const answer = answers.length > 1 ? answers.shift()! : answers[0]!;
         switch (answer.kind) {
           case 'status':
             res
-              .writeHead(answer.status, { 'content-type': 'application/json', ...(answer.status === 429 ? { 'retry-after': '0' } : {}) })
+              .writeHead(answer.status, { 'content-type': 'application/json', ...(answer.retryAfter === undefined ? {} : { 'retry-after': answer.retryAfter }) })
               .end(JSON.stringify({ error: { message: answer.status === 429 ? 'Rate limit reached' : 'server error', type: 'fake', code: null } }));
             return;
           case 'cut':
             await stream(res, answer.chunks, 0, false);
             return;
+          case 'hang':
+            if (request.stream) {
+              res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+              for (const chunk of answer.chunks ?? []) res.write(`data: ${chunkJson(chunk, null)}\n\n`);
+            } else {
+              res.writeHead(200, { 'content-type': 'application/json' });
+              res.write('{"id":"chatcmpl-fake",');
+            }
+            return; // the rest never comes; close() cuts the connection
           case 'answer':
             if (request.stream) {
               await stream(res, answer.chunks, answer.chunkDelayMs ?? 0, true);

@@ -7,14 +7,17 @@ import { deferred, listenLocal, type LocalServer } from './http.js';
  *   `nd`: the `N/D` row Stooq sends for an unknown symbol
  * - `slow`: the `ok` answer after `delayMs` (longer than the worker's timeout: a timeout)
  * - `hold`: nothing until the test calls `release()` (or the server closes), then `then`
- * - `status`: that HTTP status (5xx); `html`: an HTML page with status 200; `broken`: a cut-off CSV
+ * - `status`: that HTTP status (5xx, 429 with `retryAfter` as its `Retry-After`); `html`: an
+ *   HTML page with status 200; `broken`: a cut-off CSV
+ * - `stall`: the 200 headers and the CSV header line, then the body stalls (never ends)
  */
 export type StooqAnswer =
   | { kind: 'ok'; close: number | string }
   | { kind: 'nd' }
   | { kind: 'slow'; delayMs: number; close: number }
   | { kind: 'hold'; then: StooqAnswer }
-  | { kind: 'status'; status: number }
+  | { kind: 'status'; status: number; retryAfter?: string }
+  | { kind: 'stall' }
   | { kind: 'html' }
   | { kind: 'broken' };
 
@@ -77,11 +80,17 @@ export async function startFakeStooq(): Promise<FakeStooq> {
         if (!res.destroyed) await send(res, symbol, answer.then);
         return;
       case 'status':
-        res.writeHead(answer.status, { 'content-type': 'text/plain' }).end('Service Unavailable');
+        res
+          .writeHead(answer.status, { 'content-type': 'text/plain', ...(answer.retryAfter === undefined ? {} : { 'retry-after': answer.retryAfter }) })
+          .end(answer.status === 429 ? 'Too Many Requests' : 'Service Unavailable');
         return;
       case 'html':
         res.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><html><body><h1>Maintenance</h1></body></html>');
         return;
+      case 'stall':
+        res.writeHead(200, { 'content-type': 'text/csv' });
+        res.write(`${HEADER}\r\n`);
+        return; // the row never comes; close() cuts the connection
       case 'broken':
         res.writeHead(200, { 'content-type': 'text/csv' }).end(`${HEADER}\r\n${symbol.toUpperCase()},2026-11-20,22:00:09,"1`);
         return;
