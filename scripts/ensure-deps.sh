@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
 # Installs what `npm run up`, `npm test` and `npm run loadtest` need and is missing:
-# system packages (redis-server, PostgreSQL, nginx, psql; chromium for the browser
-# tests) through apt-get when root, else it prints the command; npm packages with
-# `npm ci` when node_modules is missing or older than the lockfile.
+# system packages (redis-server, PostgreSQL, nginx, psql; with --browser, chromium
+# for the browser tests, which only `npm test` passes) through apt-get when root,
+# else it prints the command; npm packages with `npm ci` when node_modules is
+# missing or older than the lockfile. CHAT_SKIP_BROWSER=1 drops the browser even
+# with --browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+browser=0
+for arg in "$@"; do
+  case "$arg" in
+    --browser) browser=1 ;;
+    *) echo "ensure-deps: unknown argument $arg (the only one is --browser)" >&2; exit 2 ;;
+  esac
+done
+[ "${CHAT_SKIP_BROWSER:-}" = "1" ] && browser=0
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null 2>&1 || missing+=(postgresql)
-if [ "${CHAT_SKIP_BROWSER:-}" != "1" ]; then
+if [ "$browser" = "1" ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fi
 

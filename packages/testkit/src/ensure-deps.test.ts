@@ -1,0 +1,83 @@
+import { execFile } from 'node:child_process';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './nginx.js';
+
+const run = promisify(execFile);
+
+/**
+ * scripts/ensure-deps.sh run hermetically: a copy of it in a temp checkout whose
+ * node_modules is up to date, on a PATH of stand-ins where `id` says "not root"
+ * (so it prints the apt-get command instead of running it).
+ */
+let root: string;
+let bin: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'chat-ensure-deps-'));
+  bin = join(root, 'bin');
+  await mkdir(join(root, 'scripts'), { recursive: true });
+  await mkdir(join(root, 'node_modules'), { recursive: true });
+  await mkdir(bin);
+  await copyFile(join(repoRoot, 'scripts/ensure-deps.sh'), join(root, 'scripts/ensure-deps.sh'));
+  await writeFile(join(root, 'package-lock.json'), '{}');
+  await writeFile(join(root, 'node_modules/.package-lock.json'), '{}');
+  const past = new Date(Date.now() - 60_000);
+  await utimes(join(root, 'package-lock.json'), past, past);
+  for (const tool of ['dirname', 'ls']) await symlink(`/usr/bin/${tool}`, join(bin, tool));
+  await stub('id', 'echo 1000');
+  for (const tool of ['redis-server', 'nginx', 'psql', 'postgres']) await stub(tool, 'exit 0');
+});
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+async function stub(name: string, body: string): Promise<void> {
+  await writeFile(join(bin, name), `#!/bin/sh\n${body}\n`);
+  await chmod(join(bin, name), 0o755);
+}
+
+async function ensureDeps(args: string[], env: Record<string, string> = {}) {
+  return run('/bin/bash', [join(root, 'scripts/ensure-deps.sh'), ...args], { env: { PATH: bin, ...env } }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+  );
+}
+
+describe('scripts/ensure-deps.sh', () => {
+  it('does not ask for a browser without --browser (npm run up, npm run loadtest)', async () => {
+    expect(await ensureDeps([])).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('asks for chromium with --browser (npm test) and names the command to install it', async () => {
+    const result = await ensureDeps(['--browser']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('missing chromium');
+    expect(result.stderr).toContain('apt-get install -y chromium');
+  });
+
+  it('is satisfied by an installed chromium, and CHAT_SKIP_BROWSER=1 drops the browser', async () => {
+    expect((await ensureDeps(['--browser'], { CHAT_SKIP_BROWSER: '1' })).code).toBe(0);
+    await stub('chromium', 'exit 0');
+    try {
+      expect((await ensureDeps(['--browser'])).code).toBe(0);
+    } finally {
+      await rm(join(bin, 'chromium'));
+    }
+  });
+
+  it('refuses an unknown argument', async () => {
+    const result = await ensureDeps(['--browsers']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown argument --browsers');
+  });
+
+  it('is what the root package.json runs, with --browser for npm test only', async () => {
+    const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.test).toMatch(/^bash scripts\/ensure-deps\.sh --browser && /);
+    for (const script of ['up', 'loadtest']) expect(pkg.scripts[script]).toMatch(/^bash scripts\/ensure-deps\.sh && /);
+  });
+});
