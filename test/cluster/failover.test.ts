@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 describe('a gateway killed with SIGKILL', () => {
-  it('lets its users go offline within 15 s while its clients reconnect through nginx and lose nothing acknowledged', async () => {
+  it('lets its users go offline and stop typing within 15 s while its clients reconnect through nginx and lose nothing acknowledged', async () => {
     const [watcherUser, gone, mover] = await Promise.all(['watcher', 'gone', 'mover'].map((n) => chat.rest.register(n)));
     const roomId = await roomWith([watcherUser!, gone!, mover!]);
     const [gw1, , gw3] = chat.replicaIds as [string, string, string];
@@ -81,6 +81,10 @@ describe('a gateway killed with SIGKILL', () => {
     const moverMark = moverEvents().length;
     const sending = client.sendContinuously('kill');
     await sleep(500);
+    // `gone` is typing when its replica dies: that replica's 5 s lapse will never run.
+    const goneTyping = (): boolean[] => watcher.typing.filter((t) => t.user.id === gone!.user.id).map((t) => t.isTyping);
+    ok(await call(goneSocket, 'typing', { roomId, isTyping: true }));
+    await watcher.waitFor('gone typing', () => goneTyping().length === 1);
 
     const killedAt = Date.now();
     await chat.cluster.gateways[2]!.kill();
@@ -88,6 +92,10 @@ describe('a gateway killed with SIGKILL', () => {
     const lapse = Date.now() - killedAt;
     console.info(`presence of a SIGKILLed replica's user lapsed after ${lapse} ms`);
     expect(lapse).toBeLessThanOrEqual(PRESENCE_LAPSE_LIMIT_MS);
+    // The survivor that swept `gone` ended its typing too.
+    await watcher.waitFor('gone stopped typing', () => goneTyping().length === 2, 5_000);
+    expect(goneTyping()).toEqual([true, false]);
+    expect(watcher.typing.filter((t) => t.user.id === gone!.user.id).at(-1)).toEqual({ roomId, user: { id: gone!.user.id, username: gone!.user.username }, isTyping: false });
 
     await client.joined(2);
     expect(client.sessions[1]).not.toBe(gw3);

@@ -135,6 +135,10 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
         metrics.presenceChanges.inc({ status });
         server.to(chatRoom(roomId)).emit('presence', { roomId, user, status });
       },
+      // A dead replica's typists can no longer lapse there: end their typing for the room's others.
+      onSwept: (members) => {
+        for (const { roomId, user } of members) server.to(chatRoom(roomId)).except(userRoom(user.id)).emit('typing', { roomId, user, isTyping: false });
+      },
     }),
     typing: new TypingTracker({
       ttlMs: options.typingTtlMs,

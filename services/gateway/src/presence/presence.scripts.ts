@@ -33,27 +33,34 @@ return n
  * Removes up to ARGV[2] members of a replica whose heartbeat is gone (or any
  * replica when ARGV[3] = '1'). SPOP hands each member to exactly one caller, so
  * survivors sweeping at once never count a member out twice. Returns
- * {remaining, {"roomId|userId" that went offline…}}, or {-1, {}} while the
- * replica is alive.
+ * {remaining, {"roomId|userId" that went offline…}, {every "roomId|userId"
+ * counted out, once}}, or {-1, {}, {}} while the replica is alive.
  */
 const SWEEP = `
-if ARGV[3] ~= '1' and redis.call('EXISTS', KEYS[2]) == 1 then return {-1, {}} end
+if ARGV[3] ~= '1' and redis.call('EXISTS', KEYS[2]) == 1 then return {-1, {}, {}} end
 local members = redis.call('SPOP', KEYS[1], tonumber(ARGV[2]))
 local offline = {}
+local swept = {}
+local seen = {}
 for _, member in ipairs(members) do
   local roomId, userId = string.match(member, '^([^|]+)|([^|]+)|')
   if roomId then
+    local pair = roomId .. '|' .. userId
+    if not seen[pair] then
+      seen[pair] = true
+      table.insert(swept, pair)
+    end
     local key = ARGV[4] .. roomId
     local n = redis.call('HINCRBY', key, userId, -1)
     if n <= 0 then
       redis.call('HDEL', key, userId)
-      table.insert(offline, roomId .. '|' .. userId)
+      table.insert(offline, pair)
     end
   end
 end
 local remaining = redis.call('SCARD', KEYS[1])
 if remaining == 0 then redis.call('SREM', KEYS[3], ARGV[1]) end
-return {remaining, offline}
+return {remaining, offline, swept}
 `;
 
 /** Renews the heartbeat; returns 1 if it was still there, 0 if it had lapsed (our presence may have been swept). */
@@ -75,7 +82,7 @@ export interface PresenceCommands {
     batch: number,
     force: '0' | '1',
     roomKeyPrefix: string,
-  ): Promise<[number, string[]]>;
+  ): Promise<[number, string[], string[]]>;
   chatPresenceHeartbeat(heartbeatKey: string, replicasKey: string, ttlMs: number, replicaId: string, stamp: string): Promise<number>;
 }
 

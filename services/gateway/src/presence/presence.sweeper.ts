@@ -15,15 +15,23 @@ export interface SweepOptions {
   batch: number;
 }
 
+export interface SweepResult {
+  /** Users whose count in a room dropped to 0. */
+  offline: PresenceDrop[];
+  /** Every (room, user) of the members counted out, each once: the dead sockets' typing ends there. */
+  swept: PresenceDrop[];
+}
+
 /**
  * Counts out every member a replica holds if its heartbeat has expired (or
- * `force`), and returns the users whose count in a room dropped to 0. Safe to
- * run on several replicas at once: each member is popped by exactly one caller.
+ * `force`). Safe to run on several replicas at once: each member is popped by
+ * exactly one caller.
  */
-export async function sweepReplica(redis: PresenceRedis, replicaId: string, options: SweepOptions): Promise<PresenceDrop[]> {
-  const drops: PresenceDrop[] = [];
+export async function sweepReplica(redis: PresenceRedis, replicaId: string, options: SweepOptions): Promise<SweepResult> {
+  const offline: PresenceDrop[] = [];
+  const swept = new Map<string, PresenceDrop>();
   for (;;) {
-    const [remaining, offline] = await redis.chatPresenceSweep(
+    const [remaining, offlineNow, sweptNow] = await redis.chatPresenceSweep(
       redisKeys.presenceReplica(replicaId),
       redisKeys.replicaHeartbeat(replicaId),
       redisKeys.replicas,
@@ -32,12 +40,15 @@ export async function sweepReplica(redis: PresenceRedis, replicaId: string, opti
       options.force ? '1' : '0',
       ROOM_KEY_PREFIX,
     );
-    for (const entry of offline) {
-      const [roomId, userId] = entry.split('|');
-      if (roomId && userId) drops.push({ roomId, userId });
-    }
-    if (remaining <= 0) return drops;
+    offline.push(...offlineNow.flatMap(toDrop));
+    for (const pair of sweptNow) for (const drop of toDrop(pair)) swept.set(pair, drop);
+    if (remaining <= 0) return { offline, swept: [...swept.values()] };
   }
+}
+
+function toDrop(pair: string): PresenceDrop[] {
+  const [roomId, userId] = pair.split('|');
+  return roomId && userId ? [{ roomId, userId }] : [];
 }
 
 /** Replica ids other than `self` whose heartbeat has expired. */

@@ -17,6 +17,8 @@ const user = (name: string): UserRef => {
   return u;
 };
 
+type Swept = Parameters<NonNullable<PresenceTrackerOptions['onSwept']>>[0];
+
 function tracker(replicaId: string, changes: PresenceChange[], options: Partial<PresenceTrackerOptions> = {}): PresenceTracker {
   return new PresenceTracker({
     redis,
@@ -63,6 +65,7 @@ describe('presence tracker', () => {
 
   it('lets survivors sweeping a dead replica at once count each member out exactly once', async () => {
     const changes: PresenceChange[] = [];
+    const swept: Swept = [];
     const deadId = `dead-${randomUUID()}`;
     // Never started, so it has no heartbeat: to the others it is a replica that died.
     const dead = tracker(deadId, []);
@@ -79,7 +82,7 @@ describe('presence tracker', () => {
     const stayer = people[0]!;
     await live.join('live-socket', rooms[0]!, stayer);
 
-    const survivors = Array.from({ length: 4 }, (_, i) => tracker(`s${i}-${randomUUID()}`, changes));
+    const survivors = Array.from({ length: 4 }, (_, i) => tracker(`s${i}-${randomUUID()}`, changes, { onSwept: (members) => swept.push(...members) }));
     await Promise.all(survivors.map((s) => s.sweepDeadReplicas()));
 
     const expected = rooms.flatMap((room) => people.filter((p) => !(p === stayer && room === rooms[0])).map((p) => `${room}|${p.id}`));
@@ -87,6 +90,10 @@ describe('presence tracker', () => {
     expect(changes.every((c) => c.status === 'offline')).toBe(true);
     expect(await onlineUserIds(redis, rooms[0]!)).toEqual(new Set([stayer.id]));
     expect(await redis.hget(redisKeys.presenceRoom(rooms[0]!), stayer.id)).toBe('1');
+    // Every (room, user) the dead sockets were in is named, the stayer (still online) too: their typing ended.
+    const everyPair = rooms.flatMap((room) => people.map((p) => `${room}|${p.id}`)).sort();
+    expect([...new Set(swept.map((m) => `${m.roomId}|${m.user.id}`))].sort()).toEqual(everyPair);
+    expect(swept.every((m) => users.get(m.user.id) === m.user)).toBe(true);
     expect(await redis.exists(redisKeys.presenceReplica(deadId))).toBe(0);
     expect(await redis.sismember(redisKeys.replicas, deadId)).toBe(0);
     await live.stop();

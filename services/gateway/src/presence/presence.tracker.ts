@@ -3,7 +3,7 @@ import type { UserRef } from '@chat/common/contract';
 import type { Redis } from 'ioredis';
 import { safeError } from '../errors.js';
 import { withPresenceCommands, type PresenceRedis } from './presence.scripts.js';
-import { deadReplicas, sweepReplica, type PresenceDrop } from './presence.sweeper.js';
+import { deadReplicas, sweepReplica, type SweepResult } from './presence.sweeper.js';
 
 export interface PresenceChange {
   roomId: string;
@@ -22,6 +22,12 @@ export interface PresenceTrackerOptions {
   sweepBatch: number;
   /** A user came online in a room (first socket anywhere) or went offline (last one). */
   onChange: (change: PresenceChange) => void;
+  /**
+   * Sockets of a dead replica (or an earlier run of this one) were counted out
+   * of these rooms: whatever they did there (typing) ended with them. Each
+   * (room, user) once per sweep; the user may still be online elsewhere.
+   */
+  onSwept?: (members: { roomId: string; user: UserRef }[]) => void;
   /** Usernames of swept users, whose sockets this replica never saw. */
   lookupUsers: (ids: string[]) => Promise<UserRef[]>;
 }
@@ -63,7 +69,7 @@ export class PresenceTracker {
   /** Clears what an earlier run under this replica id left behind, then beats and sweeps. */
   async start(): Promise<void> {
     if (this.running || this.stopping) return;
-    await this.emitDrops(await sweepReplica(this.redis, this.options.replicaId, { force: true, batch: this.options.sweepBatch }));
+    await this.emitSweep(await sweepReplica(this.redis, this.options.replicaId, { force: true, batch: this.options.sweepBatch }));
     await this.beat();
     this.running = true;
     this.heartbeatTimer = setInterval(() => void this.beat().catch((err) => this.log.warn({ err: safeError(err) }, 'heartbeat failed')), this.options.heartbeatIntervalMs);
@@ -114,7 +120,7 @@ export class PresenceTracker {
       clearTimeout(this.sweepTimer);
       await Promise.allSettled([...this.pending]);
       try {
-        await this.emitDrops(await sweepReplica(this.redis, this.options.replicaId, { force: true, batch: this.options.sweepBatch }));
+        await this.emitSweep(await sweepReplica(this.redis, this.options.replicaId, { force: true, batch: this.options.sweepBatch }));
         await this.redis.del(redisKeys.replicaHeartbeat(this.options.replicaId));
       } catch (err) {
         this.log.warn({ err: safeError(err) }, 'could not clear presence at stop; survivors will sweep it');
@@ -127,10 +133,10 @@ export class PresenceTracker {
   async sweepDeadReplicas(): Promise<number> {
     let swept = 0;
     for (const replicaId of await deadReplicas(this.redis, this.options.replicaId)) {
-      const drops = await sweepReplica(this.redis, replicaId, { force: false, batch: this.options.sweepBatch });
-      if (drops.length > 0) this.log.info({ deadReplica: replicaId, offline: drops.length }, 'swept a dead replica');
-      swept += drops.length;
-      await this.emitDrops(drops);
+      const result = await sweepReplica(this.redis, replicaId, { force: false, batch: this.options.sweepBatch });
+      if (result.swept.length > 0) this.log.info({ deadReplica: replicaId, offline: result.offline.length }, 'swept a dead replica');
+      swept += result.offline.length;
+      await this.emitSweep(result);
     }
     return swept;
   }
@@ -216,20 +222,25 @@ export class PresenceTracker {
     this.sweepTimer.unref();
   }
 
-  private async emitDrops(drops: PresenceDrop[]): Promise<void> {
-    if (drops.length === 0) return;
+  private async emitSweep({ offline, swept }: SweepResult): Promise<void> {
+    if (swept.length === 0 && offline.length === 0) return;
     let users: Map<string, UserRef>;
     try {
-      users = new Map((await this.options.lookupUsers([...new Set(drops.map((d) => d.userId))])).map((u) => [u.id, u]));
+      const ids = new Set([...offline, ...swept].map((d) => d.userId));
+      users = new Map((await this.options.lookupUsers([...ids])).map((u) => [u.id, u]));
     } catch (err) {
       // The counts are already right; only the events are lost (clients re-read presence on join).
-      this.log.warn({ err: safeError(err), drops: drops.length }, 'could not name swept users; offline events skipped');
+      this.log.warn({ err: safeError(err), drops: offline.length }, 'could not name swept users; offline events skipped');
       return;
     }
-    for (const { roomId, userId } of drops) {
+    for (const { roomId, userId } of offline) {
       const user = users.get(userId);
       if (user) this.options.onChange({ roomId, user, status: 'offline' });
     }
+    this.options.onSwept?.(swept.flatMap(({ roomId, userId }) => {
+      const user = users.get(userId);
+      return user ? [{ roomId, user }] : [];
+    }));
   }
 
   private forget(socketId: string, roomId: string): void {
