@@ -2,10 +2,12 @@
  * `npm run up`: the whole cluster on this machine. Private Redis and PostgreSQL keep
  * their data under .data/ (unless REDIS_URL / DATABASE_URL point elsewhere), then
  * migrations, the API, GATEWAYS gateways, WORKERS bot workers and nginx on 8080.
+ * The services get every variable of theirs set here (JWT_SECRET, OPENAI_*, RATE_LIMIT_*, …).
  * Ctrl-C (or SIGTERM) stops everything it started.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { serviceVariableNames } from '@chat/common';
 import { createMigratedDatabase, isListening, repoRoot, startNginx, startPostgres, startRedis, startService } from '@chat/testkit';
 import type { NginxServer, PostgresServer, RedisServer, RunningService } from '@chat/testkit';
 
@@ -75,7 +77,10 @@ async function main(): Promise<void> {
   const applied = await migrate(orm).finally(() => orm.close(true));
   if (applied.length > 0) console.log(`migrations applied: ${applied.join(', ')}`);
 
+  // The services' configuration comes from this environment (startService passes on nothing of it by itself).
+  const configured = Object.fromEntries(serviceVariableNames.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
   const base = {
+    ...configured,
     NODE_ENV: process.env.NODE_ENV ?? 'development',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     REDIS_URL: redisUrl,

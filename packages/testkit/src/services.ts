@@ -17,7 +17,11 @@ export interface RunningService {
 }
 
 export interface StartServiceOptions {
-  /** Environment on top of the parent's; PORT is chosen when absent. */
+  /**
+   * The service's whole configuration: only these, a few defaults (NODE_ENV=test,
+   * LOG_LEVEL=warn) and the parent's basic process variables (see
+   * `serviceEnvironment`) reach the child. PORT is chosen when absent.
+   */
   env: Record<string, string | undefined>;
   /** Label in logs, e.g. `gateway-1`. */
   label?: string;
@@ -29,13 +33,35 @@ export interface StartServiceOptions {
   readyTimeoutMs?: number;
 }
 
+/**
+ * What a process needs from its parent to run at all (paths, locale, time zone,
+ * CA certificates), and nothing of its configuration.
+ */
+const INHERITED = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'LANG', 'LANGUAGE', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR']);
+const isInherited = (name: string): boolean => INHERITED.has(name) || name.startsWith('LC_');
+
+/**
+ * A service's environment: from `parent` only the basic process variables
+ * (PATH, HOME, TMPDIR, LANG, LC_*, TZ, …), never its configuration — a
+ * developer's RATE_LIMIT_*, BODY_LIMIT, OPENAI_* or NODE_OPTIONS must not change
+ * what a test runs — then NODE_ENV=test and LOG_LEVEL=warn, then `explicit`
+ * (an undefined value removes the variable).
+ */
+export function serviceEnvironment(
+  explicit: Record<string, string | undefined>,
+  parent: Record<string, string | undefined> = process.env,
+): Record<string, string> {
+  const merged: Record<string, string | undefined> = { NODE_ENV: 'test', LOG_LEVEL: 'warn', ...explicit };
+  for (const [name, value] of Object.entries(parent)) if (isInherited(name) && !(name in explicit)) merged[name] = value;
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(merged)) if (value !== undefined) env[name] = value;
+  return env;
+}
+
 /** Starts `services/<name>` as its own process and waits for its /health. */
 export async function startService(name: ServiceName, options: StartServiceOptions): Promise<RunningService> {
   const port = options.env.PORT ? Number(options.env.PORT) : await freePort();
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...options.env, PORT: String(port) })) {
-    if (v !== undefined) env[k] = v;
-  }
+  const env = serviceEnvironment({ ...options.env, PORT: String(port) });
   const dir = join(repoRoot, 'services', name);
   const args = options.compiled
     ? [join(dir, 'dist/main.js')]

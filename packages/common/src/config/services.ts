@@ -36,21 +36,19 @@ export interface ApiConfig extends CommonConfig, AuthConfig {
   corsOrigins: string[];
 }
 
+const apiShape = {
+  ...common,
+  PORT: env.port(3000),
+  HOST: env.optionalString(),
+  JWT_TTL: env.seconds('24h'),
+  RATE_LIMIT_LOGIN: env.int(5),
+  BODY_LIMIT: env.byteSize('16kb'),
+  TRUST_PROXY: env.bool(false),
+  CORS_ORIGINS: env.list('http://localhost:8080,http://127.0.0.1:8080'),
+};
+
 export function loadApiConfig(source: Env = process.env): ApiConfig {
-  const e = parseEnv(
-    {
-      ...common,
-      PORT: env.port(3000),
-      HOST: env.optionalString(),
-      JWT_TTL: env.seconds('24h'),
-      RATE_LIMIT_LOGIN: env.int(5),
-      BODY_LIMIT: env.byteSize('16kb'),
-      TRUST_PROXY: env.bool(false),
-      CORS_ORIGINS: env.list('http://localhost:8080,http://127.0.0.1:8080'),
-    },
-    source,
-    [jwtSecret],
-  );
+  const e = parseEnv(apiShape, source, [jwtSecret]);
   return {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -84,24 +82,22 @@ export interface GatewayConfig extends CommonConfig, AuthConfig {
   commitDelayMs: number;
 }
 
+const gatewayShape = {
+  ...common,
+  PORT: env.port(3101),
+  HOST: env.optionalString(),
+  JWT_TTL: env.seconds('24h'),
+  CORS_ORIGINS: env.list('http://localhost:8080,http://127.0.0.1:8080'),
+  RATE_LIMIT_MESSAGES: env.int(60),
+  RATE_LIMIT_COMMANDS: env.int(10),
+  REPLICA_ID: env.optionalString(),
+  PRESENCE_TTL: env.seconds('10s'),
+  MAX_HTTP_BUFFER_SIZE: env.int(64 * 1024),
+  COMMIT_DELAY_MS: env.int(2, 0, 1000),
+};
+
 export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
-  const e = parseEnv(
-    {
-      ...common,
-      PORT: env.port(3101),
-      HOST: env.optionalString(),
-      JWT_TTL: env.seconds('24h'),
-      CORS_ORIGINS: env.list('http://localhost:8080,http://127.0.0.1:8080'),
-      RATE_LIMIT_MESSAGES: env.int(60),
-      RATE_LIMIT_COMMANDS: env.int(10),
-      REPLICA_ID: env.optionalString(),
-      PRESENCE_TTL: env.seconds('10s'),
-      MAX_HTTP_BUFFER_SIZE: env.int(64 * 1024),
-      COMMIT_DELAY_MS: env.int(2, 0, 1000),
-    },
-    source,
-    [jwtSecret],
-  );
+  const e = parseEnv(gatewayShape, source, [jwtSecret]);
   const replicaId = e.REPLICA_ID ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
   return {
     nodeEnv: e.NODE_ENV,
@@ -151,31 +147,30 @@ export interface WorkerConfig extends CommonConfig {
   maxStalledCount: number;
 }
 
+const workerShape = {
+  ...common,
+  PORT: env.port(3201),
+  HOST: env.optionalString(),
+  STOOQ_URL: env.url(['http:', 'https:'], 'https://stooq.com'),
+  STOOQ_TIMEOUT_MS: env.int(5000),
+  OPENAI_API_KEY: env.optionalString(),
+  OPENAI_BASE_URL: env.url(['http:', 'https:']).optional(),
+  OPENAI_MODEL: env.optionalString(),
+  AI_CONTEXT_CHARS: env.int(8000, 0),
+  AI_TIMEOUT_MS: env.int(60_000),
+  STOCK_CONCURRENCY: env.int(8),
+  AI_CONCURRENCY: env.int(4),
+  STOCK_RATE_PER_SECOND: env.int(0, 0),
+  AI_RATE_PER_SECOND: env.int(0, 0),
+  AI_SUMMARY_CHARS: env.int(60_000, 0),
+  BOT_BACKOFF_MS: env.int(1000, 0),
+  BOT_LOCK_DURATION_MS: env.int(30_000, 100),
+  BOT_STALLED_INTERVAL_MS: env.int(30_000, 100),
+  BOT_MAX_STALLED_COUNT: env.int(3, 0, 100),
+};
+
 export function loadWorkerConfig(source: Env = process.env): WorkerConfig {
-  const e = parseEnv(
-    {
-      ...common,
-      PORT: env.port(3201),
-      HOST: env.optionalString(),
-      STOOQ_URL: env.url(['http:', 'https:'], 'https://stooq.com'),
-      STOOQ_TIMEOUT_MS: env.int(5000),
-      OPENAI_API_KEY: env.optionalString(),
-      OPENAI_BASE_URL: env.url(['http:', 'https:']).optional(),
-      OPENAI_MODEL: env.optionalString(),
-      AI_CONTEXT_CHARS: env.int(8000, 0),
-      AI_TIMEOUT_MS: env.int(60_000),
-      STOCK_CONCURRENCY: env.int(8),
-      AI_CONCURRENCY: env.int(4),
-      STOCK_RATE_PER_SECOND: env.int(0, 0),
-      AI_RATE_PER_SECOND: env.int(0, 0),
-      AI_SUMMARY_CHARS: env.int(60_000, 0),
-      BOT_BACKOFF_MS: env.int(1000, 0),
-      BOT_LOCK_DURATION_MS: env.int(30_000, 100),
-      BOT_STALLED_INTERVAL_MS: env.int(30_000, 100),
-      BOT_MAX_STALLED_COUNT: env.int(3, 0, 100),
-    },
-    source,
-  );
+  const e = parseEnv(workerShape, source);
   return {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -201,3 +196,11 @@ export function loadWorkerConfig(source: Env = process.env): WorkerConfig {
     maxStalledCount: e.BOT_MAX_STALLED_COUNT,
   };
 }
+
+/**
+ * Every variable some service reads (secrets included): what `npm run up`
+ * passes on from its own environment to the services it starts.
+ */
+export const serviceVariableNames: readonly string[] = [
+  ...new Set([...Object.keys(apiShape), ...Object.keys(gatewayShape), ...Object.keys(workerShape), jwtSecret.name]),
+].sort();
