@@ -1,13 +1,20 @@
 import { once } from 'node:events';
 import { createLogger, createOrm, createRedis, loadOrExit, loadWorkerConfig } from '@chat/common';
+import { safeError } from './safe-error.js';
 import { createStatusServer } from './status/status.server.js';
 import { createBotWorker } from './worker.js';
 
 const config = loadOrExit(() => loadWorkerConfig());
 const logger = createLogger({ service: 'bot-worker', level: config.logLevel });
 
-const connection = createRedis(config.redisUrl, { forWorker: true });
-const publisher = createRedis(config.redisUrl);
+const connection = createRedis(config.redisUrl, { forWorker: true, connectionName: 'bot-worker:queues' });
+const publisher = createRedis(config.redisUrl, { connectionName: 'bot-worker:publisher' });
+// ioredis reconnects by itself; without a listener it would print "Unhandled error event" outside the logs.
+for (const [name, client] of Object.entries({ connection, publisher })) {
+  client.on('error', (err: unknown) => logger.warn({ client: name, err: safeError(err) }, 'redis connection error'));
+}
+// A bug in a background promise must not take the running jobs down with it.
+process.on('unhandledRejection', (err) => logger.error({ err: safeError(err) }, 'unhandled rejection'));
 const orm = await createOrm({ databaseUrl: config.databaseUrl, poolMax: Math.max(4, config.stockConcurrency + config.aiConcurrency) });
 
 const worker = createBotWorker({ connection, publisher, orm, logger }, config);

@@ -20,6 +20,7 @@ import { createJobMetrics, type JobMetrics } from './jobs/job.metrics.js';
 import { createQuoteProcessor } from './quotes/quote.worker.js';
 import { createStooqClient, type StooqClient } from './quotes/stooq.client.js';
 import { createReplyPublisher } from './replies/reply.publisher.js';
+import { safeError } from './safe-error.js';
 
 export interface BotWorkerDeps {
   /** BullMQ's connection; must be created with `maxRetriesPerRequest: null` (`createRedis(url, {forWorker: true})`). */
@@ -177,12 +178,12 @@ export function createBotWorker(deps: BotWorkerDeps, options: BotWorkerOptions =
       const final = !job || err instanceof UnrecoverableError || isFinalAttempt({ attemptsMade: job.attemptsMade - 1, opts: job.opts });
       metrics.failed.inc({ queue, final: String(final) });
       if (!final) return;
-      log.error({ jobId: job?.id, err: { name: err.name, message: err.message } }, 'job failed for good');
+      log.error({ jobId: job?.id, err: safeError(err) }, 'job failed for good');
       if (job) finalFailures.answer(queue, job, err);
     });
     worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled (its worker died or hung); it will be retried'));
     // A lost Redis connection is retried by ioredis; log it instead of crashing.
-    worker.on('error', (err) => log.error({ err }, 'worker error'));
+    worker.on('error', (err) => log.error({ err: safeError(err) }, 'worker error'));
   };
 
   return {

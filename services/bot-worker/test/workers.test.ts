@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { createRedis } from '@chat/common';
-import { freePort, sleep, startService, waitFor, type RunningService } from '@chat/testkit';
+import { freePort, sleep, startRedis, startService, waitFor, type RunningService } from '@chat/testkit';
 import { createBotWorker, createStatusServer } from '../src/index.js';
 import { logger, startHarness, type Harness } from './support/harness.js';
 
@@ -122,6 +122,19 @@ describe('several workers', () => {
     const metrics = await (await fetch(`${worker.url}/metrics`)).text();
     expect(metrics).toMatch(/bot_job_duration_seconds_count\{[^}]*queue="stock",status="completed"[^}]*\} 1/);
     expect(metrics).toMatch(/bot_replies_total\{queue="stock",outcome="no_data",service="bot-worker"\} 1/);
+  });
+
+  it('logs a lost Redis through pino and keeps running, with no unhandled error events', async () => {
+    const ownRedis = await startRedis();
+    const worker = await workerProcess({ REDIS_URL: ownRedis.url, LOG_LEVEL: 'warn' });
+    await ownRedis.stop();
+
+    const logged = (client: string) => worker.process.output().includes(`"client":"${client}"`);
+    await waitFor('both connections to log the outage', () => logged('publisher') && logged('connection'), 20_000);
+    expect(worker.process.output()).toMatch(/"msg":"redis connection error"/);
+    expect(worker.process.output()).not.toContain('Unhandled error event');
+    expect((await fetch(`${worker.url}/health`)).status).toBe(200);
+    expect((await fetch(`${worker.url}/health/ready`)).status).toBe(503);
   });
 
   it('answers /health/ready with 503 while Redis does not answer', async () => {

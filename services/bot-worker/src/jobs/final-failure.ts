@@ -6,6 +6,7 @@ import type { ReplyPublisher } from '../replies/reply.publisher.js';
 import { InvalidJobDataError } from './invalid-job-data.error.js';
 import type { ReplyOutcome } from './job.metrics.js';
 import { RoomGoneError } from './room-gone.error.js';
+import { safeError } from '../safe-error.js';
 
 export interface FinalFailureDeps {
   replies: ReplyPublisher;
@@ -53,12 +54,12 @@ export function createFinalFailureReplier(deps: FinalFailureDeps): FinalFailureR
         const { message, sent } = await deps.replies.post({ roomId, jobId, ...text });
         const outcome: ReplyOutcome = !sent ? 'already_sent' : message.content === text.content ? 'unavailable' : 'replayed';
         deps.onReply?.(queue, outcome);
-        log.info({ jobId, roomId, queue, messageId: message.id, outcome, reason: err.message }, 'answered a job that failed for good');
+        log.info({ jobId, roomId, queue, messageId: message.id, outcome, reason: safeError(err).message }, 'answered a job that failed for good');
         return;
       } catch (postErr) {
         if (postErr instanceof RoomGoneError) return;
         if (attempt >= tries) {
-          log.error({ jobId, roomId, queue, err: postErr }, 'could not answer a job that failed for good; the room gets no reply');
+          log.error({ jobId, roomId, queue, err: safeError(postErr) }, 'could not answer a job that failed for good; the room gets no reply');
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, deps.retryDelayMs * 2 ** (attempt - 1)));
@@ -68,7 +69,7 @@ export function createFinalFailureReplier(deps: FinalFailureDeps): FinalFailureR
 
   return {
     answer(queue, job, err) {
-      const run = post(queue, job, err).catch((unexpected: unknown) => log.error({ err: unexpected, jobId: job.id }, 'fallback reply failed'));
+      const run = post(queue, job, err).catch((unexpected: unknown) => log.error({ err: safeError(unexpected), jobId: job.id }, 'fallback reply failed'));
       pending.add(run);
       void run.finally(() => pending.delete(run));
     },

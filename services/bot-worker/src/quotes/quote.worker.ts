@@ -3,6 +3,7 @@ import { stockJobSchema, type BotJobResult, type Logger, type StockJob } from '@
 import { isFinalAttempt, jobIdOf, jobLogger, parseJobData } from '../jobs/job-data.js';
 import type { ReplyOutcome } from '../jobs/job.metrics.js';
 import type { ReplyPublisher } from '../replies/reply.publisher.js';
+import { safeError } from '../safe-error.js';
 import { QuoteServiceError } from './quote-service.error.js';
 import { STOCK_UNAVAILABLE_TEXT, noQuoteText, quoteText } from './quote.replies.js';
 import type { StooqClient } from './stooq.client.js';
@@ -45,10 +46,10 @@ export function createQuoteProcessor(deps: QuoteProcessorDeps): (job: QuoteJob) 
       outcome = quote.kind === 'quote' ? 'answered' : 'no_data';
     } catch (err) {
       if (!(err instanceof QuoteServiceError) || !isFinalAttempt(job)) {
-        log.warn({ err, code: data.code }, 'stock quote attempt failed');
+        log.warn({ err: safeError(err), code: data.code }, 'stock quote attempt failed');
         throw err;
       }
-      log.error({ err, code: data.code }, 'stock quote failed on the last attempt; answering that the service is unavailable');
+      log.error({ err: safeError(err), code: data.code }, 'stock quote failed on the last attempt; answering that the service is unavailable');
       content = STOCK_UNAVAILABLE_TEXT;
       outcome = 'unavailable';
     }
