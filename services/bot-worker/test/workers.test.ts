@@ -64,6 +64,10 @@ describe('several workers', () => {
     const jobId = await h.command(room, room.alice, '/stock=KILL.US');
     await waitFor('the first worker to ask Stooq', () => h.stooq.requests('kill.us').length === 1);
     await doomed.kill();
+    // The first test's workers (30 s stalled interval) left the queue's check throttle behind.
+    const raw = createRedis(h.redis.url);
+    await raw.del('bull:stock:stalled-check');
+    await raw.quit();
     await h.startWorker({ lockDurationMs: 2000, stalledIntervalMs: 500 });
 
     const [message] = await listener.waitForMessages(1, 30_000);
