@@ -4,6 +4,7 @@ import { chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { removeOnExit } from './lifetime.js';
 import { freePort, isListening, waitFor, WaitAborted } from './ports.js';
 import { startProcess, type ManagedProcess } from './process.js';
 
@@ -60,6 +61,7 @@ async function serverUserIds(): Promise<{ uid: number; gid: number } | undefined
 export async function startPostgres(options: PostgresServerOptions = {}): Promise<PostgresServer> {
   const ownDir = !options.dataDir;
   const base = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'chat-pg-')));
+  const forgetDir = ownDir ? removeOnExit(base) : () => undefined;
   const dataDir = join(base, 'data');
   const socketDir = join(base, 'run');
   await mkdir(socketDir, { recursive: true });
@@ -115,7 +117,10 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
         proc.kill('SIGINT');
         await Promise.race([proc.exited, new Promise((r) => setTimeout(r, 10_000))]);
         await proc.stop(1_000);
-        if (ownDir) await rm(base, { recursive: true, force: true });
+        if (ownDir) {
+          await rm(base, { recursive: true, force: true });
+          forgetDir();
+        }
       })()),
   };
 }

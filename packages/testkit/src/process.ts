@@ -1,28 +1,18 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { killGroup, trackChild } from './lifetime.js';
 
 export interface ManagedProcess {
   name: string;
   child: ChildProcess;
   /** Resolves with the exit code (or signal) once the process has ended. */
   exited: Promise<number | string>;
-  /** SIGTERM, then SIGKILL after `graceMs`; idempotent. */
+  /** SIGTERM, then SIGKILL (to its whole process group) after `graceMs`; idempotent. */
   stop(graceMs?: number): Promise<void>;
+  /** Sends `signal` to the process; SIGKILL (the default) goes to its whole process group, as when a machine dies. */
   kill(signal?: NodeJS.Signals): void;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
-}
-
-const running = new Set<ManagedProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // A test runner or `npm run up` dying must not leave servers behind.
-  process.on('exit', () => {
-    for (const p of running) p.child.kill('SIGKILL');
-  });
 }
 
 export interface StartOptions extends SpawnOptions {
@@ -32,10 +22,16 @@ export interface StartOptions extends SpawnOptions {
   echo?: boolean;
 }
 
+/**
+ * Starts a child that cannot outlive this process (see lifetime.ts). It leads
+ * its own process group unless `detached: false` is given: a terminal's Ctrl-C
+ * then reaches only this process, which stops its children in its own order.
+ */
 export function startProcess(name: string, command: string, args: string[], options: StartOptions = {}): ManagedProcess {
-  installExitHook();
   const { logFile, echo, ...spawnOptions } = options;
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...spawnOptions });
+  const group = spawnOptions.detached ?? true;
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...spawnOptions, detached: group });
+  trackChild(child, group);
   const chunks: string[] = [];
   let size = 0;
   const file = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
@@ -52,13 +48,11 @@ export function startProcess(name: string, command: string, args: string[], opti
 
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => {
-      running.delete(managed);
       file?.end();
       resolve(code ?? signal ?? 'unknown');
     });
     child.once('error', (err) => {
       chunks.push(String(err));
-      running.delete(managed);
       resolve('spawn-error');
     });
   });
@@ -70,19 +64,19 @@ export function startProcess(name: string, command: string, args: string[], opti
     exited,
     output: () => chunks.join(''),
     kill: (signal = 'SIGKILL') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (signal === 'SIGKILL') killGroup(child, group, signal);
+      else if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
     stop: (graceMs = 10_000) => {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
         child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        const timer = setTimeout(() => killGroup(child, group, 'SIGKILL'), graceMs);
         await exited;
         clearTimeout(timer);
       })();
       return stopping;
     },
   };
-  running.add(managed);
   return managed;
 }

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeOnExit } from './lifetime.js';
 import { freePort, isListening, waitFor, WaitAborted } from './ports.js';
 import { startProcess, type ManagedProcess } from './process.js';
 
@@ -23,6 +24,7 @@ export interface RedisServerOptions {
 /** A private redis-server on a free port, with the settings BullMQ needs. */
 export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
   const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'chat-redis-')));
+  const forgetDir = options.dataDir ? () => undefined : removeOnExit(dir);
   const port = await freePort();
   const proc = startProcess(
     'redis',
@@ -51,7 +53,10 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
     stop: () =>
       (stopped ??= (async () => {
         await proc.stop(5_000);
-        if (!options.dataDir) await rm(dir, { recursive: true, force: true });
+        if (!options.dataDir) {
+          await rm(dir, { recursive: true, force: true });
+          forgetDir();
+        }
       })()),
   };
 }
