@@ -41,21 +41,28 @@ export function renderMessage(m: Message, myUserId: string): HTMLLIElement {
 const pendingLabel: Record<PendingMessage['state'], string> = {
   sending: 'Sending…',
   waiting: 'Waiting for the connection…',
+  unconfirmed: 'Not confirmed yet',
   failed: 'Not sent',
 };
 
 /** One of our sends the server has not acknowledged (or refused). */
 export function renderPending(p: PendingMessage, me: UserRef, actions: PendingActions): HTMLLIElement {
   const failed = p.state === 'failed';
+  const unconfirmed = p.state === 'unconfirmed';
   return h(
     'li',
-    { class: `msg msg--chat msg--own msg--pending${failed ? ' msg--failed' : ''}`, 'data-client-id': p.clientId, 'aria-busy': failed ? undefined : 'true' },
+    {
+      class: `msg msg--chat msg--own msg--pending${failed ? ' msg--failed' : ''}${unconfirmed ? ' msg--unconfirmed' : ''}`,
+      'data-client-id': p.clientId,
+      'aria-busy': failed ? undefined : 'true',
+    },
     avatar(me.username),
     h(
       'div',
       { class: 'msg__bubble' },
       h('div', { class: 'msg__meta' }, h('span', { class: 'msg__author' }, `${me.username} (you)`), h('span', { class: 'msg__status' }, pendingLabel[p.state])),
       h('p', { class: 'msg__text' }, p.content),
+      unconfirmed ? h('p', { class: 'msg__hint' }, 'No answer from the server yet. It is sent again automatically, and can never appear twice.') : null,
       failed
         ? h(
             'div',

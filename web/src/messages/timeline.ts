@@ -4,8 +4,12 @@ import type { Message } from '@chat/common/contract';
 export interface PendingMessage {
   clientId: string;
   content: string;
-  /** sending: emitted, waiting for the ack; waiting: offline, sent after the re-join; failed: refused. */
-  state: 'sending' | 'waiting' | 'failed';
+  /**
+   * sending: emitted, waiting for the ack; waiting: offline, sent after the re-join;
+   * unconfirmed: emitted on a live connection but never answered, sent again (same
+   * clientId) after the next re-join; failed: refused by the server.
+   */
+  state: 'sending' | 'waiting' | 'unconfirmed' | 'failed';
   /** Why it failed, in words. */
   error?: string;
   retryable?: boolean;

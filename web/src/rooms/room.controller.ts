@@ -1,23 +1,17 @@
-import {
-  MISSED_MAX,
-  type AiDeltaEvent,
-  type Message,
-  type PresenceEvent,
-  type Room,
-  type TypingEvent,
-  type UserRef,
-} from '@chat/common/contract';
+import type { AiDeltaEvent, Message, PresenceEvent, Room, TypingEvent, UserRef } from '@chat/common/contract';
 import type { ApiClient } from '../api/client.js';
-import { describe, describeError, isRetryable } from '../api/errors.js';
+import { describe } from '../api/errors.js';
 import { AiStreams } from '../messages/ai-streams.js';
 import { newClientId } from '../messages/client-id.js';
 import { commandNote } from '../messages/command-note.js';
 import { History } from '../messages/history.js';
+import { Outbox } from '../messages/outbox.js';
 import { Timeline } from '../messages/timeline.js';
 import type { ScrollIntent } from '../messages/timeline.view.js';
 import { Members } from '../presence/members.js';
-import { NotDelivered, type Connection } from '../socket/connection.js';
+import type { Connection } from '../socket/connection.js';
 import { TypingSender, TypingWatchers } from '../typing/typing.js';
+import { RoomSync } from './room-sync.js';
 import { RoomView } from './room.view.js';
 
 export interface RoomControllerDeps {
@@ -38,8 +32,8 @@ const logLost = (what: string) => (err: unknown) => console.debug(`${what} not d
 /**
  * One open room: history over REST, live events over the socket, and the
  * catch-up after a reconnect (`room:join` with `since`, then REST `after`
- * pages), so nothing is missing or doubled. Pending sends are retried with
- * their original clientId once the room is joined again.
+ * pages, see RoomSync), so nothing is missing or doubled. Pending sends (see
+ * Outbox) are retried with their original clientId once the room is joined again.
  */
 export class RoomController {
   readonly view: RoomView;
@@ -49,18 +43,19 @@ export class RoomController {
   readonly #typingOut: TypingSender;
   readonly #typingIn: TypingWatchers;
   readonly #history: History;
+  readonly #outbox: Outbox;
+  readonly #sync: RoomSync;
   readonly #pruneTimer: ReturnType<typeof setInterval>;
   #member = false;
-  #joined = false;
+  /** The latest page is in: a join's `since` is the last seq of it, not 0 (which would replay the room). */
+  #loaded = false;
   #closed = false;
-  #syncing: Promise<void> | null = null;
-  #syncAgain = false;
   #detailsTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly deps: RoomControllerDeps) {
     this.#timeline = new Timeline(deps.me.id);
     this.#typingOut = new TypingSender((isTyping) => {
-      if (this.#joined) deps.connection.typing({ roomId: deps.roomId, isTyping }).catch(logLost('typing'));
+      if (this.#sync.joined) deps.connection.typing({ roomId: deps.roomId, isTyping }).catch(logLost('typing'));
     });
     this.#typingIn = new TypingWatchers(() => this.view.setTyping(this.#typingIn.text()));
     this.#pruneTimer = setInterval(() => this.#streams.prune() && this.#render(), 10_000);
@@ -72,11 +67,8 @@ export class RoomController {
       join: () => void this.join(),
       leave: () => void this.leave(),
       back: () => deps.onBack(),
-      retry: (clientId) => void this.#deliver(clientId),
-      discard: (clientId) => {
-        this.#timeline.removePending(clientId);
-        this.#render();
-      },
+      retry: (clientId) => void this.#outbox.deliver(clientId),
+      discard: (clientId) => this.#outbox.discard(clientId),
     });
     this.#history = new History({
       api: deps.api,
@@ -87,6 +79,51 @@ export class RoomController {
       isClosed: () => this.#closed,
       onError: (err) => this.view.setComposerError(describe(err)),
     });
+    this.#outbox = new Outbox({
+      timeline: this.#timeline,
+      send: (content, clientId) => deps.connection.send({ roomId: deps.roomId, content, clientId }),
+      isJoined: () => this.#sync.joined && !this.#closed,
+      isConnected: () => deps.connection.connected,
+      isClosed: () => this.#closed,
+      onAccepted: (ack, content) => {
+        if ('message' in ack) this.#timeline.add([ack.message]);
+        else this.#timeline.addNote(commandNote(ack, content));
+      },
+      onInvalid: (content, reason) => {
+        this.view.restoreDraft(content);
+        this.view.setComposerError(reason);
+      },
+      // No answer on a live connection: a re-join tells whether it was stored, and sends it again if not.
+      onUnconfirmed: () => this.#sync.retrySoon(),
+      changed: () => this.#render(),
+    });
+    this.#sync = new RoomSync({
+      join: (since) => deps.connection.join({ roomId: deps.roomId, since }),
+      lastSeq: () => this.#timeline.lastSeq,
+      canJoin: () => this.#member && this.#loaded && !this.#closed && deps.connection.connected,
+      isConnected: () => deps.connection.connected,
+      isClosed: () => this.#closed,
+      onJoined: (ack) => {
+        this.#timeline.add(ack.missed);
+        this.#members.setOnline(ack.online.some((u) => u.id === deps.me.id) ? ack.online : [...ack.online, deps.me]);
+        this.view.setMembers(this.#members);
+        this.view.setRoom(ack.room);
+        deps.onRoomChanged(ack.room);
+        this.#render();
+      },
+      onNotMember: () => {
+        this.#member = false;
+        void this.open();
+      },
+      catchUp: async (fullAfter) => {
+        if (fullAfter !== undefined) await this.#history.fillAfter(fullAfter);
+        const hole = this.#timeline.gapAfter();
+        if (hole !== undefined) await this.#history.fillAfter(hole);
+      },
+      flush: () => this.#outbox.flush(),
+      onError: (text) => this.view.setComposerError(text),
+      onErrorOver: (text) => this.view.clearComposerError(text),
+    });
   }
 
   get roomId(): string {
@@ -95,6 +132,7 @@ export class RoomController {
 
   async open(): Promise<void> {
     const { api, roomId, me } = this.deps;
+    this.#loaded = false;
     try {
       const details = await api.getRoom(roomId);
       if (this.#closed) return;
@@ -107,6 +145,7 @@ export class RoomController {
       this.view.setMembers(this.#members);
       await this.#history.loadLatest();
       if (this.#closed) return;
+      this.#loaded = true;
       // Not on touch screens, where focusing would pop the keyboard over the messages.
       if (matchMedia('(pointer: fine)').matches) this.view.focusComposer();
       await this.sync();
@@ -138,100 +177,13 @@ export class RoomController {
 
   /** Joins the socket room with `since` = the last seq seen; runs on open and after every reconnect. */
   sync(): Promise<void> {
-    if (!this.#member || this.#closed || !this.deps.connection.connected) return Promise.resolve();
-    if (this.#syncing) {
-      // A reconnect while a sync is in flight: that one may have been lost, so run once more after it.
-      this.#syncAgain = true;
-      return this.#syncing;
-    }
-    this.#syncing = (async () => {
-      do {
-        this.#syncAgain = false;
-        await this.#sync().catch((err: unknown) => this.view.setComposerError(describe(err)));
-      } while (this.#syncAgain && !this.#closed && this.deps.connection.connected);
-    })().finally(() => (this.#syncing = null));
-    return this.#syncing;
-  }
-
-  async #sync(): Promise<void> {
-    this.#joined = false;
-    const since = this.#timeline.lastSeq;
-    let ack;
-    try {
-      ack = await this.deps.connection.join({ roomId: this.deps.roomId, since });
-    } catch (err) {
-      if (err instanceof NotDelivered) return; // the next connect syncs again
-      throw err;
-    }
-    if (this.#closed) return;
-    if (!ack.ok) {
-      if (ack.error.code === 'forbidden' || ack.error.code === 'not_found') {
-        this.#member = false;
-        return this.open();
-      }
-      this.view.setComposerError(describeError(ack.error.code, ack.error.message));
-      return;
-    }
-    this.#joined = true;
-    this.#timeline.add(ack.missed);
-    this.#members.setOnline(ack.online.some((u) => u.id === this.deps.me.id) ? ack.online : [...ack.online, this.deps.me]);
-    this.view.setMembers(this.#members);
-    this.view.setRoom(ack.room);
-    this.deps.onRoomChanged(ack.room);
-    this.#render();
-    // `missed` holds the first MISSED_MAX after `since`: page the rest.
-    const lastMissed = ack.missed.at(-1);
-    if (ack.missed.length >= MISSED_MAX && lastMissed) await this.#history.fillAfter(lastMissed.seq);
-    for (const p of this.#timeline.pending()) {
-      if (p.state !== 'failed' && !this.#closed && this.#joined) await this.#deliver(p.clientId);
-    }
+    return this.#sync.run();
   }
 
   send(content: string): void {
     this.#typingOut.stop();
-    const clientId = newClientId();
-    this.#timeline.addPending(clientId, content);
+    this.#outbox.add(newClientId(), content);
     this.#render('bottom');
-    void this.#deliver(clientId);
-  }
-
-  async #deliver(clientId: string): Promise<void> {
-    const pending = this.#timeline.getPending(clientId);
-    if (!pending) return;
-    if (!this.#joined) {
-      this.#timeline.updatePending(clientId, { state: 'waiting' });
-      return this.#render();
-    }
-    this.#timeline.updatePending(clientId, { state: 'sending', error: undefined });
-    this.#render();
-    let ack;
-    try {
-      ack = await this.deps.connection.send({ roomId: this.deps.roomId, content: pending.content, clientId });
-    } catch (err) {
-      if (!(err instanceof NotDelivered)) throw err;
-      // Offline: sent again after the re-join. Online but unanswered: the user may retry (same clientId, so no double).
-      this.#timeline.updatePending(
-        clientId,
-        this.deps.connection.connected
-          ? { state: 'failed', error: 'No answer from the server yet.', retryable: true }
-          : { state: 'waiting' },
-      );
-      return this.#render();
-    }
-    if (this.#closed) return;
-    if (ack.ok) {
-      this.#timeline.removePending(clientId);
-      if ('message' in ack) this.#timeline.add([ack.message]);
-      else this.#timeline.addNote(commandNote(ack, pending.content));
-    } else if (ack.error.code === 'validation') {
-      this.#timeline.removePending(clientId);
-      this.view.restoreDraft(pending.content);
-      this.view.setComposerError(describeError('validation', ack.error.message));
-    } else {
-      const error = describeError(ack.error.code, ack.error.message);
-      this.#timeline.updatePending(clientId, { state: 'failed', error, retryable: isRetryable(ack.error.code) });
-    }
-    this.#render();
   }
 
   onMessage(message: Message): void {
@@ -269,8 +221,8 @@ export class RoomController {
     clearInterval(this.#pruneTimer);
     this.#history.close();
     clearTimeout(this.#detailsTimer);
-    if (this.#joined) this.deps.connection.leave(this.deps.roomId).catch(logLost('room:leave'));
-    this.#joined = false;
+    if (this.#sync.joined) this.deps.connection.leave(this.deps.roomId).catch(logLost('room:leave'));
+    this.#sync.reset();
     this.view.element.remove();
   }
 

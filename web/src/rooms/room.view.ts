@@ -133,6 +133,11 @@ export class RoomView {
     this.#composerError.textContent = text;
   }
 
+  /** Takes `text` away if it is what the composer still shows (a later error stays). */
+  clearComposerError(text: string): void {
+    if (this.#composerError.textContent === text) this.#composerError.textContent = '';
+  }
+
   /** Puts refused text back in an empty box so it can be fixed. */
   restoreDraft(content: string): void {
     if (this.#input.value.trim() === '') this.#input.value = content;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { repoRoot } from './build.js';
 
 /** Debian's chromium (scripts/ensure-deps.sh installs it); a browser is never downloaded. */
@@ -80,6 +81,11 @@ export function timeline(page: Page): Promise<{ seq: number; text: string }[]> {
   );
 }
 
+/** Makes every page of `context` open signed in as `auth` (the session the client keeps in localStorage). */
+export async function storeSession(context: BrowserContext, auth: { token: string; user: { id: string; username: string; createdAt: string } }): Promise<void> {
+  await context.addInitScript({ content: `localStorage.setItem('chat.session', ${JSON.stringify(JSON.stringify(auth))})` });
+}
+
 /** The session the client keeps in localStorage, or null. */
 export async function storedSession(page: Page): Promise<string | null> {
   const value: unknown = await page.evaluate("localStorage.getItem('chat.session')");
@@ -89,4 +95,12 @@ export async function storedSession(page: Page): Promise<string | null> {
 /** A message text in the open room's timeline. */
 export function messageText(page: Page, text: string) {
   return page.locator('.timeline .msg__text').getByText(text, { exact: true });
+}
+
+/** Every stored message once, in seq order, with no seq missing; returns them. */
+export async function expectGapless(page: Page): Promise<{ seq: number; text: string }[]> {
+  const items = await timeline(page);
+  const seqs = items.map((i) => i.seq);
+  expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => (seqs[0] ?? 1) + i));
+  return items;
 }

@@ -1,7 +1,7 @@
 import type { AuthResponse, ClientToServerEvents, Room, ServerToClientEvents } from '@chat/common/contract';
 import { io, type Socket } from 'socket.io-client';
 
-async function post<T>(url: string, body: unknown, token?: string): Promise<T> {
+export async function post<T>(url: string, body: unknown, token?: string): Promise<T> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -26,5 +26,16 @@ export async function seedRoom(baseUrl: string, o: { username: string; password:
   } finally {
     socket.disconnect();
   }
+  return room;
+}
+
+/** A user, over REST. */
+export const registerUser = (baseUrl: string, username: string, password: string): Promise<AuthResponse> =>
+  post<AuthResponse>(`${baseUrl}/api/auth/register`, { username, password });
+
+/** A room owned by `owner`, which every one of `members` joins (REST). */
+export async function roomWith(baseUrl: string, name: string, owner: AuthResponse, members: AuthResponse[]): Promise<Room> {
+  const room = await post<Room>(`${baseUrl}/api/rooms`, { name }, owner.token);
+  for (const m of members) await post<Room>(`${baseUrl}/api/rooms/${room.id}/join`, {}, m.token);
   return room;
 }
