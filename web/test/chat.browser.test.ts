@@ -4,8 +4,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAi, type FakeOpenAi } from '../../services/bot-worker/test/fakes/fake-openai.js';
 import { startFakeStooq, type FakeStooq } from '../../services/bot-worker/test/fakes/fake-stooq.js';
-import { launchChromium, messageText, newPage, PHONE, register, roomLink, screenshot, send, signIn, storedSession, timeline } from './support/browser.js';
+import { expectGapless, launchChromium, messageText, newPage, PHONE, register, roomLink, screenshot, send, signIn, storedSession, timeline } from './support/browser.js';
 import { ensureWebBuilt } from './support/build.js';
+import { connectedSockets, trackGateway } from './support/network.js';
 import { seedRoom } from './support/seed.js';
 
 const PASSWORD = 'correct horse battery';
@@ -15,18 +16,10 @@ let cluster: Cluster | undefined;
 let stooq: FakeStooq | undefined;
 let openai: FakeOpenAi | undefined;
 let browser: Browser | undefined;
-let alice: { context: BrowserContext; page: Page };
-let bob: { context: BrowserContext; page: Page };
+let alice: { context: BrowserContext; page: Page; gateway: { current(): string | undefined } };
+let bob: typeof alice;
 const dialogs: string[] = [];
 const cspViolations: string[] = [];
-
-/** Every stored message once, in seq order, with no seq missing. */
-async function expectGapless(page: Page): Promise<{ seq: number; text: string }[]> {
-  const items = await timeline(page);
-  const seqs = items.map((i) => i.seq);
-  expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => (seqs[0] ?? 1) + i));
-  return items;
-}
 
 // One cluster (API, two gateways, a bot worker, nginx) for the file; the tests
 // follow one story, so each builds on the rooms and users made before it.
@@ -44,8 +37,8 @@ describe('the chat in a browser', () => {
       workerEnv: { STOOQ_URL: stooq.url, OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: openai.baseUrl },
     });
     browser = await launchChromium();
-    alice = await newPage(browser, cluster.url);
-    bob = await newPage(browser, cluster.url);
+    const open = async () => newPage(browser!, cluster!.url).then((o) => ({ ...o, gateway: trackGateway(o.page) }));
+    [alice, bob] = [await open(), await open()];
     for (const { page } of [alice, bob]) {
       page.on('dialog', (dialog) => {
         dialogs.push(dialog.message());
@@ -98,6 +91,15 @@ describe('the chat in a browser', () => {
     await alice.page.getByLabel('Message', { exact: true }).waitFor();
 
     await register(bob.page, 'bob', PASSWORD);
+    await bob.page.locator('.status', { hasText: 'Online' }).waitFor();
+    // The story needs bob's session on the other gateway than alice's (new sessions are
+    // spread over the two): then everything below crosses gateways through Redis.
+    for (let i = 0; i < 6 && bob.gateway.current() === alice.gateway.current(); i++) {
+      await bob.page.reload();
+      await bob.page.locator('.status', { hasText: 'Online' }).waitFor();
+    }
+    expect([alice.gateway.current(), bob.gateway.current()].sort()).toEqual(['gw1', 'gw2']);
+    expect(await connectedSockets(cluster!.gateways.map((g) => g.url))).toEqual([1, 1]);
     await roomLink(bob.page, 'general').click();
     await bob.page.getByRole('button', { name: 'Join room' }).click();
     await bob.page.getByLabel('Message', { exact: true }).waitFor();
@@ -118,6 +120,8 @@ describe('the chat in a browser', () => {
     await messageText(bob.page, 'hi bob, welcome!').waitFor();
     await alice.page.locator('.msg--own:not(.msg--pending)', { hasText: 'hi bob, welcome!' }).waitFor();
     expect(await alice.page.locator('.msg--pending').count()).toBe(0);
+    // Still on their two gateways: every event above went from one to the other.
+    expect(alice.gateway.current()).not.toBe(bob.gateway.current());
   });
 
   it('joins, switches to and leaves another room', async () => {
