@@ -3,27 +3,20 @@
  * their data under .data/ (unless REDIS_URL / DATABASE_URL point elsewhere), then
  * migrations, the API, GATEWAYS gateways, WORKERS bot workers and nginx on 8080.
  * The services get every variable of theirs set here (JWT_SECRET, OPENAI_*, RATE_LIMIT_*, …).
- * Ctrl-C (or SIGTERM) stops everything it started.
+ * Ctrl-C (or SIGTERM, SIGHUP) stops everything it started, in order; if this process is
+ * killed outright, the testkit's reaper still ends its children (see packages/testkit/src/lifetime.ts).
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serviceVariableNames } from '@chat/common';
+import { loadOrExit, serviceVariableNames } from '@chat/common';
 import { createMigratedDatabase, isListening, repoRoot, startNginx, startPostgres, startRedis, startService } from '@chat/testkit';
 import type { NginxServer, PostgresServer, RedisServer, RunningService } from '@chat/testkit';
+import { loadUpEnv } from './up-env.js';
 
-const count = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  const n = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 32) {
-    console.error(`${name} must be a whole number from 1 to 32 (got ${raw})`);
-    process.exit(78);
-  }
-  return n;
-};
-
-const gatewayCount = count('GATEWAYS', 2);
-const workerCount = count('WORKERS', 1);
-const publicPort = Number(process.env.NGINX_PORT ?? 8080);
+const upEnv = loadOrExit(() => loadUpEnv(process.env));
+const gatewayCount = upEnv.gateways;
+const workerCount = upEnv.workers;
+const publicPort = upEnv.nginxPort;
 const apiPort = 3000;
 const dataDir = join(repoRoot, '.data');
 const logDir = join(dataDir, 'logs');
@@ -38,7 +31,11 @@ async function stopAll(): Promise<void> {
   stopping ??= (async () => {
     console.log('\nstopping…');
     await nginx?.stop();
-    await Promise.all(services.filter((s) => s.name.startsWith('gateway') || s.name.startsWith('bot-worker')).map((s) => s.stop(10_000)));
+    // Gateways get 10 s; workers longer than their AI timeout, so a running AI job is answered, not redone.
+    await Promise.all([
+      ...services.filter((s) => s.name.startsWith('gateway')).map((s) => s.stop(10_000)),
+      ...services.filter((s) => s.name.startsWith('bot-worker')).map((s) => s.stop(upEnv.workerStopGraceMs)),
+    ]);
     await Promise.all(services.filter((s) => s.name === 'api').map((s) => s.stop(10_000)));
     await redis?.stop();
     await postgres?.stop();
@@ -58,13 +55,13 @@ async function main(): Promise<void> {
   for (let i = 0; i < gatewayCount; i++) await ensurePortFree(3101 + i, `gateway ${i + 1}`);
   for (let i = 0; i < workerCount; i++) await ensurePortFree(3201 + i, `bot-worker ${i + 1}`);
 
-  let redisUrl = process.env.REDIS_URL;
+  let redisUrl = upEnv.redisUrl;
   if (!redisUrl) {
     await mkdir(join(dataDir, 'redis'), { recursive: true });
     redis = await startRedis({ dataDir: join(dataDir, 'redis'), appendOnly: true, logFile: join(logDir, 'redis.log') });
     redisUrl = redis.url;
   }
-  let databaseUrl = process.env.DATABASE_URL;
+  let databaseUrl = upEnv.databaseUrl;
   if (!databaseUrl) {
     await mkdir(join(dataDir, 'postgres'), { recursive: true });
     postgres = await startPostgres({ dataDir: join(dataDir, 'postgres'), logFile: join(logDir, 'postgres.log') });
@@ -119,8 +116,11 @@ async function main(): Promise<void> {
   }
 }
 
-process.on('SIGINT', () => void stopAll().then(() => process.exit(0)));
-process.on('SIGTERM', () => void stopAll().then(() => process.exit(0)));
+// The children have process groups of their own: a terminal's Ctrl-C reaches only this process,
+// which stops them in order (nginx, gateways and workers, api, redis, postgres).
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => void stopAll().then(() => process.exit(0)));
+}
 
 main().catch(async (err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
