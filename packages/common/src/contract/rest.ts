@@ -107,6 +107,8 @@ export const HISTORY_MAX_LIMIT = 100;
 const decimalParam = z
   .string({ message: 'must be a whole number' })
   .regex(/^\d+$/, { message: 'must be a whole number in decimal digits' })
+  // seq is a bigint column; keep to what both sides hold exactly.
+  .refine((v) => Number(v) <= Number.MAX_SAFE_INTEGER, { message: 'is too large' })
   .transform(Number);
 
 const seqParam = decimalParam.pipe(seqSchema);
