@@ -153,13 +153,13 @@ describe('the production images, built as their Dockerfiles build them', () => {
     expect((await fetch(`${url}/metrics`)).status).toBe(200);
 
     if (name === 'gateway') {
-      // nginx's discovery reads the replica id from this /health.
+      // nginx's discovery reads the replica id from this /health, and whether it takes new sessions from /health/ready.
       const { replicaId } = (await (await fetch(`${url}/health`)).json()) as { replicaId?: string };
       expect(replicaId).toMatch(/^[A-Za-z0-9_-]+$/);
       const { stdout } = await run('sh', [join(repoRoot, 'deploy/nginx/docker-entrypoint.sh'), 'discover'], {
         env: { PATH: process.env.PATH, GATEWAY_HOSTS: '127.0.0.1', GATEWAY_PORT: String(port) },
       });
-      expect(stdout).toBe(`${replicaId} 127.0.0.1:${port}\n`);
+      expect(stdout).toBe(`${replicaId} 127.0.0.1:${port} ready\n`);
     }
 
     await proc.stop(10_000);
