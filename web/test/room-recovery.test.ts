@@ -75,6 +75,17 @@ describe('Outbox', () => {
     expect(timeline.messages().map((m) => m.clientId)).toEqual(['c-1', 'c-2', 'c-3']);
   });
 
+  it('treats unavailable (the gateway could not finish in time) like no answer: unconfirmed, then sent again', async () => {
+    const { box, timeline, calls, events } = outbox([
+      () => Promise.resolve({ ok: false as const, error: { code: 'unavailable' as const, message: 'try again' } }),
+    ]);
+    box.add('c-1', 'hello');
+    await vi.waitFor(() => expect(timeline.getPending('c-1')?.state).toBe('unconfirmed'));
+    expect(events).toEqual(['unconfirmed']);
+    expect(await box.flush()).toBe(true);
+    expect([calls, timeline.pending()]).toEqual([['c-1', 'c-1'], []]);
+  });
+
   it('waits for the connection when the answer was lost because the socket dropped', async () => {
     const { box, timeline, events, state } = outbox([
       () => {

@@ -62,7 +62,7 @@ export function renderPending(p: PendingMessage, me: UserRef, actions: PendingAc
       { class: 'msg__bubble' },
       h('div', { class: 'msg__meta' }, h('span', { class: 'msg__author' }, `${me.username} (you)`), h('span', { class: 'msg__status' }, pendingLabel[p.state])),
       h('p', { class: 'msg__text' }, p.content),
-      unconfirmed ? h('p', { class: 'msg__hint' }, 'No answer from the server yet. It is sent again automatically, and can never appear twice.') : null,
+      unconfirmed ? h('p', { class: 'msg__hint' }, 'The server has not confirmed it yet. It is sent again automatically, and can never appear twice.') : null,
       failed
         ? h(
             'div',

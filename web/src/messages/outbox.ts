@@ -27,9 +27,10 @@ export interface OutboxDeps {
 /**
  * Our sends, from the composer to the server's acknowledgement. Each keeps its
  * clientId for good, so sending it again can never store it twice. A send that
- * never reached the server (offline) or whose answer never came (unconfirmed) is
- * sent again by `flush` after every re-join; one the server refused waits for the
- * user's Retry or Dismiss.
+ * never reached the server (offline), whose answer never came or that the server
+ * could not finish (`unavailable`: unconfirmed) is sent again by `flush` after every
+ * re-join; one the server refused (rate_limited, internal, …) waits for the user's
+ * Retry or Dismiss, and an invalid one goes back to the composer.
  */
 export class Outbox {
   constructor(private readonly deps: OutboxDeps) {}
@@ -55,11 +56,14 @@ export class Outbox {
       // Stored meanwhile (it came back live, or in a re-join's `missed`): nothing left to do.
       if (!timeline.getPending(clientId)) return undefined;
       if (!this.deps.isConnected()) return this.#set(clientId, { state: 'waiting' });
-      const state = this.#set(clientId, { state: 'unconfirmed' });
-      this.deps.onUnconfirmed();
-      return state;
+      return this.#unconfirmed(clientId);
     }
     if (this.deps.isClosed()) return undefined;
+    if (!ack.ok && ack.error.code === 'unavailable') {
+      // The gateway could not finish in time (Redis or PostgreSQL slow or away): the message
+      // may yet be stored. Like no answer at all: the re-join tells, or it goes again.
+      return timeline.getPending(clientId) ? this.#unconfirmed(clientId) : undefined;
+    }
     if (ack.ok) {
       timeline.removePending(clientId);
       this.deps.onAccepted(ack, pending.content);
@@ -94,6 +98,12 @@ export class Outbox {
   discard(clientId: string): void {
     this.deps.timeline.removePending(clientId);
     this.deps.changed();
+  }
+
+  #unconfirmed(clientId: string): PendingMessage['state'] | undefined {
+    const state = this.#set(clientId, { state: 'unconfirmed', error: undefined });
+    this.deps.onUnconfirmed();
+    return state;
   }
 
   #set(clientId: string, change: Partial<Omit<PendingMessage, 'clientId'>>): PendingMessage['state'] | undefined {

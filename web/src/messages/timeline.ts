@@ -6,8 +6,8 @@ export interface PendingMessage {
   content: string;
   /**
    * sending: emitted, waiting for the ack; waiting: offline, sent after the re-join;
-   * unconfirmed: emitted on a live connection but never answered, sent again (same
-   * clientId) after the next re-join; failed: refused by the server.
+   * unconfirmed: emitted on a live connection but never answered (or answered
+   * `unavailable`), sent again (same clientId) after the next re-join; failed: refused.
    */
   state: 'sending' | 'waiting' | 'unconfirmed' | 'failed';
   /** Why it failed, in words. */
