@@ -26,7 +26,8 @@ import { PresenceTracker } from './presence/presence.tracker.js';
 import { createSendLimits } from './ratelimit/rate-limits.js';
 import { registerRoomHandlers } from './rooms/room.handlers.js';
 import { RoomRepository } from './rooms/room.repository.js';
-import type { HandlerContext } from './socket/ack.js';
+import { PendingAnswers, type HandlerContext } from './socket/ack.js';
+import { gateNewSessions } from './socket/new-session-gate.js';
 import { originGuard } from './socket/origin.js';
 import { sessionIdGenerator } from './socket/session-id.js';
 import { CLIENT_EVENTS, type ClientEvent, type GatewayServer } from './socket/types.js';
@@ -70,6 +71,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
   const registry = deps.registry ?? createRegistry('gateway');
   const knex = deps.orm.em.getKnex();
   let accepting = true;
+  const answers = new PendingAnswers();
   let stopping: Promise<void> | undefined;
 
   // Registered before Socket.IO attaches, which then hands it every non-/socket.io request.
@@ -96,10 +98,11 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     pingInterval: options.pingIntervalMs,
     pingTimeout: options.pingTimeoutMs,
     cors: { origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: true },
-    allowRequest: originGuard(config.corsOrigins, () => accepting),
+    allowRequest: originGuard(config.corsOrigins),
     adapter: createAdapter(redis, deps.subscriber, { key: redisKeys.adapterPrefix }),
   });
   io = server;
+  gateNewSessions(httpServer, options.path, () => accepting);
   server.engine.generateId = sessionIdGenerator(config.replicaId);
   server.engine.on('connection_error', (err: { code?: number; message?: string }) => {
     logger.debug({ code: err.code, reason: err.message }, 'engine refused a request');
@@ -171,8 +174,11 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
   });
 
   server.use((socket, next) => {
-    if (!accepting) next(Object.assign(new Error('unavailable'), { data: { code: 'unavailable', message: 'this replica is shutting down' } }));
-    else next();
+    if (accepting) return next();
+    // An Engine.IO session opened just before the stop: a connect_error would not be retried by
+    // socket.io-client, so close the transport instead and the client reconnects (through nginx, elsewhere).
+    socket.conn.close();
+    next(new Error('unavailable'));
   });
   server.use(handshakeAuth({ jwtSecret: config.jwtSecret, redis, logger: base }));
 
@@ -200,7 +206,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
       }
     });
 
-    const handlerContext: HandlerContext = { socket, logger: log, ackTimeoutMs: options.ackTimeoutMs, onAnswered: observeSend };
+    const handlerContext: HandlerContext = { socket, logger: log, ackTimeoutMs: options.ackTimeoutMs, onAnswered: observeSend, answers };
     registerRoomHandlers(handlerContext, context);
     registerMessageHandlers(handlerContext, context);
     log.debug('socket connected');
@@ -212,6 +218,19 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     const kind = !response.ok ? 'unknown' : 'command' in response ? 'command' : 'message';
     metrics.sendDuration.observe({ kind, outcome: response.ok ? 'ok' : response.error.code }, seconds);
   }
+
+  const closeTransports = async (): Promise<void> => {
+    const closed = [...server.of('/').sockets.values()].map(
+      ({ conn }) =>
+        new Promise<void>((resolve) => {
+          if (conn.readyState === 'closed') return resolve();
+          conn.once('close', () => resolve());
+          conn.close();
+        }),
+    );
+    await step('drain transports', Promise.all(closed));
+    await server.close();
+  };
 
   const step = async (name: string, work: Promise<unknown>): Promise<void> => {
     let timer: NodeJS.Timeout | undefined;
@@ -235,11 +254,14 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     stop: () =>
       (stopping ??= (async () => {
         accepting = false;
-        logger.info({ sockets: connectedSockets(), pendingSends: context.commits.size }, 'stopping');
+        logger.info({ sockets: connectedSockets(), pendingEvents: answers.size, pendingSends: context.commits.size }, 'stopping');
+        // The sockets stay served meanwhile: events under way are answered (their sends committed) before the close.
+        await step('answer events under way', answers.settled());
         await step('flush sends', context.commits.close());
-        // Closing the transports (no DISCONNECT packet) makes clients reconnect, through nginx, to another replica.
-        const closing = server.close();
-        await step('close sockets', closing);
+        await step('answer the last sends', answers.settled());
+        // Closing the transports (no DISCONNECT packet) makes clients reconnect, through nginx, to another replica;
+        // each after its buffered packets (acks) went out.
+        await step('close sockets', closeTransports());
         context.typing.stopAll();
         await step('clear presence', context.presence.stop());
         httpServer.closeAllConnections();

@@ -13,14 +13,36 @@ export interface HandlerContext {
   ackTimeoutMs: number;
   /** Called with the outcome of every answered event (metrics). */
   onAnswered?: (event: ClientEvent, response: Ack, startedAt: bigint) => void;
+  /** The gateway's unanswered events, which a stop lets finish. */
+  answers: PendingAnswers;
+}
+
+/** Events being handled across a gateway's sockets, until their ack is written. */
+export class PendingAnswers {
+  private readonly pending = new Set<Promise<void>>();
+
+  track(answering: Promise<void>): void {
+    this.pending.add(answering);
+    void answering.finally(() => this.pending.delete(answering));
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Resolves once every event being handled now has been answered (later ones are not waited for). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
 }
 
 /**
  * Registers `handler` for `event`. The one place that turns handler outcomes
  * into acks: `{ok: true, ...result}` or `{ok: false, error}`; nothing thrown
  * escapes. Each ack is answered once, by `ctx.ackTimeoutMs` at the latest (a
- * Redis or PostgreSQL that hangs rather than refuses). An event without an ack callback is ignored: the contract requires
- * one, and without it the client could learn nothing of the outcome.
+ * Redis or PostgreSQL that hangs rather than refuses). An event without an ack
+ * callback is ignored: the contract requires one, and without it the client
+ * could learn nothing of the outcome.
  */
 export function onEvent<E extends ClientEvent>(ctx: HandlerContext, event: E, handler: EventHandler<E>): void {
   const listener = (...args: unknown[]): void => {
@@ -30,7 +52,7 @@ export function onEvent<E extends ClientEvent>(ctx: HandlerContext, event: E, ha
       return;
     }
     const payload = args.length >= 2 ? args[0] : undefined;
-    void answer(ctx, event, handler, args.length > 2 ? TOO_MANY_ARGUMENTS : payload, ack as (response: Ack) => void);
+    ctx.answers.track(answer(ctx, event, handler, args.length > 2 ? TOO_MANY_ARGUMENTS : payload, ack as (response: Ack) => void));
   };
   // The listener takes the raw arguments: what a client sends is untrusted until parsed.
   ctx.socket.on(event, listener as never);

@@ -6,13 +6,12 @@ export type AllowRequest = (req: IncomingMessage, fn: (err: string | null | unde
  * Engine.IO's `allowRequest` for new sessions, polling and WebSocket alike:
  * browsers send `Origin` and must be on the allowlist (`*` allows all); clients
  * that send none (native apps, Node) pass, since CORS only protects browsers.
- * `isAccepting` turns new sessions away while the replica shuts down.
+ * (A stopping replica turns new sessions away before this: new-session-gate.ts.)
  */
-export function originGuard(allowed: readonly string[], isAccepting: () => boolean): AllowRequest {
+export function originGuard(allowed: readonly string[]): AllowRequest {
   const anyOrigin = allowed.includes('*');
   const origins = new Set(allowed.map(normalizeOrigin));
   return (req, fn) => {
-    if (!isAccepting()) return fn('shutting down', false);
     const origin = req.headers.origin;
     if (origin === undefined || anyOrigin || origins.has(normalizeOrigin(origin))) return fn(null, true);
     fn('origin not allowed', false);
