@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedis, redisKeys } from '@chat/common';
+import { createOrm, createRedis, redisKeys, type Orm } from '@chat/common';
 import type { AuthResponse } from '@chat/common/contract';
-import { sleep } from '@chat/testkit';
+import { sleep, waitFor } from '@chat/testkit';
 import type { Redis } from 'ioredis';
-import { call, closeAll, Inbox, ok, type ChatSocket } from '../../services/gateway/test/support/client.js';
+import { call, closeAll, connect, Inbox, ok, replicaOf, type ChatSocket } from '../../services/gateway/test/support/client.js';
 import { ResilientClient } from './support/resilient-client.js';
 import { startChatCluster, type ChatCluster } from './support/cluster.js';
 
@@ -12,6 +12,8 @@ const PRESENCE_LAPSE_LIMIT_MS = 15_000;
 
 let chat: ChatCluster;
 let redis: Redis;
+/** The test's own PostgreSQL connections, without session timeouts, to hold locks. */
+let locker: Orm;
 const sockets: ChatSocket[] = [];
 const clients: ResilientClient[] = [];
 const track = (socket: ChatSocket): ChatSocket => {
@@ -25,6 +27,13 @@ async function roomWith(users: AuthResponse[]): Promise<string> {
   for (const u of rest) await chat.rest.joinRoom(u.token, room.id);
   return room.id;
 }
+
+const lockWaiters = async (): Promise<number> => {
+  const { rows } = await locker.em
+    .getKnex()
+    .raw<{ rows: { n: string }[] }>(`select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`);
+  return Number(rows[0]?.n);
+};
 
 /** Every acknowledged message is stored, gapless, and reached the given readers. */
 async function expectNothingAcknowledgedLost(token: string, roomId: string, acked: { id: string; seq: number }[], readers: Map<number, { id: string }>[]): Promise<void> {
@@ -47,11 +56,13 @@ async function expectNothingAcknowledgedLost(token: string, roomId: string, acke
 beforeAll(async () => {
   chat = await startChatCluster(3);
   redis = createRedis(chat.cluster.redisUrl);
+  locker = await createOrm({ databaseUrl: chat.cluster.gateways[0]!.env.DATABASE_URL!, poolMax: 2, statementTimeoutMs: 0, idleInTransactionTimeoutMs: 0 });
 });
 afterAll(async () => {
   for (const c of clients) c.close();
   closeAll(sockets);
   await redis?.quit();
+  await locker?.close(true);
   await chat?.stop();
 });
 
@@ -115,7 +126,7 @@ describe('a gateway killed with SIGKILL', () => {
 });
 
 describe('a gateway stopped with SIGTERM', () => {
-  it('finishes accepted sends, clears its presence at once and sends its clients to another replica', async () => {
+  it('answers every send it holds, sends new sessions elsewhere, clears its presence at once and moves its clients', async () => {
     const [watcherUser, leaver, mover] = await Promise.all(['watcher2', 'leaver', 'mover2'].map((n) => chat.rest.register(n)));
     const roomId = await roomWith([watcherUser!, leaver!, mover!]);
     const [gw1, gw2] = chat.replicaIds as [string, string];
@@ -132,28 +143,60 @@ describe('a gateway stopped with SIGTERM', () => {
       else candidate.close();
     }
     clients.push(client);
-    const sending = client.sendContinuously('term', 10);
-    await sleep(400);
 
-    const stoppedAt = Date.now();
-    const gateway = chat.cluster.gateways[1]!;
     const reasons: string[] = [];
     leaverSocket.on('disconnect', (reason) => reasons.push(reason));
-    await gateway.stop(15_000);
+
+    // Sends in flight at the signal: their commit waits behind a lock on the room's row.
+    const gateway = chat.cluster.gateways[1]!;
+    const lock = await locker.em.getKnex().transaction();
+    let released = false;
+    const release = async (): Promise<void> => {
+      if (!released) await lock.rollback();
+      released = true;
+    };
+    try {
+      await lock.raw('select id from rooms where id = ? for update', [roomId]);
+      const burst = Array.from({ length: 5 }, (_, i) =>
+        call(client!.socket, 'message:send', { roomId, content: `held ${i}`, clientId: `held-${i}` }, 30_000).catch((err: Error) => err),
+      );
+      // Each is past its rate-limit check (so in the commit queue) and the first batch waits for the lock.
+      await waitFor('the sends to be queued', async () => (await redis.get(`ratelimit:messages:${mover!.user.id}`)) === '5' && (await lockWaiters()) > 0, 10_000);
+      await sleep(200);
+      gateway.process.kill('SIGTERM');
+      await waitFor('the gateway to be stopping', async () => ((await (await fetch(`${gateway.url}/health`)).json()) as { status: string }).status === 'stopping');
+
+      // New sessions now: nginx tries the stopping gateway (least_conn picks it once the others hold more), gets 503 and moves on.
+      const fresh = await Promise.all(
+        [...Array.from({ length: 6 }, () => ['websocket']), ['polling'], ['polling']].map((transports) => connect(chat.url, watcherUser!.token, { transports }).then(track)),
+      );
+      expect(fresh.map(replicaOf).filter((id) => id === gw2)).toEqual([]);
+      for (const socket of fresh) ok(await call(socket, 'room:join', { roomId }));
+      expect(((await (await fetch(`${gateway.url}/health`)).json()) as { status: string }).status).toBe('stopping');
+
+      await release();
+      const acks = await Promise.all(burst);
+      expect(acks.map((a) => (a instanceof Error ? a.message : a.ok))).toEqual([true, true, true, true, true]);
+      const held = acks.flatMap((a) => (!(a instanceof Error) && a.ok && 'message' in a ? [a.message] : []));
+      client.acked.push(...held);
+    } finally {
+      await release();
+    }
+    const stoppedAt = Date.now();
     expect(await gateway.process.exited).toBe(0);
     await watcher.waitFor('leaver offline', () => watcher.presence.some((p) => p.user.id === leaver!.user.id && p.status === 'offline'));
-    const offlineAfter = Date.now() - stoppedAt;
-    console.info(`a SIGTERMed replica's user went offline ${offlineAfter} ms after the signal`);
+    console.info(`a SIGTERMed replica's user went offline ${Date.now() - stoppedAt} ms after its sends were answered`);
     // Cleared by the replica itself, not left for the sweep (heartbeat TTL 10 s).
     expect(await redis.exists(redisKeys.presenceReplica(gw2), redisKeys.replicaHeartbeat(gw2))).toBe(0);
     expect(reasons).toEqual(['transport close']);
 
     await client.joined(2);
     expect(client.sessions[1]).not.toBe(gw2);
-    await sleep(300);
-    client.stop();
-    await sending;
+    const after = ok(await call(client.socket, 'message:send', { roomId, content: 'after the move', clientId: 'after-move' }));
+    if ('message' in after) client.acked.push(after.message);
+    await watcher.waitFor('every message', () => client!.acked.every((m) => watcher.messagesIn(roomId).some((w) => w.id === m.id)));
     const watcherSeen = new Map(watcher.messagesIn(roomId).map((m) => [m.seq, m]));
     await expectNothingAcknowledgedLost(watcherUser!.token, roomId, client.acked, [client.seen, watcherSeen]);
+    expect(client.acked.map((m) => m.content)).toEqual(['held 0', 'held 1', 'held 2', 'held 3', 'held 4', 'after the move']);
   });
 });
