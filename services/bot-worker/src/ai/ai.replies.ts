@@ -9,7 +9,12 @@ export const AI_REPLY_MAX_CHARS = 4000;
 
 /** The model's text as it is stored: plain text, trimmed, bounded. Never interpreted as markup. */
 export function normaliseAnswer(text: string): string {
-  const trimmed = text.trim();
+  // PostgreSQL text cannot hold NUL; a model may emit one, and the answer must still be stored.
+  const trimmed = text.replaceAll('\u0000', '').trim();
   if (trimmed === '') return AI_EMPTY_ANSWER_TEXT;
-  return trimmed.length > AI_REPLY_MAX_CHARS ? `${trimmed.slice(0, AI_REPLY_MAX_CHARS - 1)}…` : trimmed;
+  if (trimmed.length <= AI_REPLY_MAX_CHARS) return trimmed;
+  let cut = AI_REPLY_MAX_CHARS - 1;
+  // Never split a surrogate pair: half an emoji is not valid text.
+  if (/[\uD800-\uDBFF]/.test(trimmed.charAt(cut - 1))) cut -= 1;
+  return `${trimmed.slice(0, cut)}…`;
 }

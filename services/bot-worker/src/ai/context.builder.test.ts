@@ -62,4 +62,15 @@ describe('AI answers', () => {
     expect(long).toHaveLength(AI_REPLY_MAX_CHARS);
     expect(long.endsWith('…')).toBe(true);
   });
+
+  it('drop NUL characters, which PostgreSQL cannot store', () => {
+    expect(normaliseAnswer('a\u0000b')).toBe('ab');
+    expect(normaliseAnswer('\u0000')).toBe(AI_EMPTY_ANSWER_TEXT);
+  });
+
+  it('are cut short without splitting an emoji', () => {
+    const cut = normaliseAnswer(`${'y'.repeat(AI_REPLY_MAX_CHARS - 2)}😀${'z'.repeat(20)}`);
+    expect(cut.endsWith('y…')).toBe(true);
+    expect(cut.isWellFormed()).toBe(true);
+  });
 });
