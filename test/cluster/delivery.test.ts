@@ -5,6 +5,7 @@ import { call, closeAll, connect, Inbox, ok, replicaOf, type ChatSocket } from '
 import { startChatCluster, type ChatCluster } from './support/cluster.js';
 
 const MESSAGE_LIMIT = 30;
+const COMMAND_LIMIT = 6;
 let chat: ChatCluster;
 const sockets: ChatSocket[] = [];
 const track = <T extends ChatSocket>(socket: T): T => {
@@ -23,7 +24,7 @@ async function roomWith(users: AuthResponse[]): Promise<string> {
 const seqsOf = (messages: Message[]): number[] => messages.map((m) => m.seq);
 
 beforeAll(async () => {
-  chat = await startChatCluster(3, { RATE_LIMIT_MESSAGES: String(MESSAGE_LIMIT) });
+  chat = await startChatCluster(3, { RATE_LIMIT_MESSAGES: String(MESSAGE_LIMIT), RATE_LIMIT_COMMANDS: String(COMMAND_LIMIT) });
 });
 afterAll(async () => {
   closeAll(sockets);
@@ -144,5 +145,28 @@ describe('through nginx with three gateways', () => {
     const refused = acks.filter((a) => !a.ok);
     expect(refused).toHaveLength(10);
     for (const a of refused) expect(a).toMatchObject({ ok: false, error: { code: 'rate_limited', message: expect.stringMatching(/retry in \d+ s/) } });
+  });
+
+  it('holds the per-user command budget across replicas, and a retried command spends none of it', async () => {
+    const [cam] = await Promise.all([chat.rest.register('cam')]);
+    const roomId = await roomWith([cam!]);
+    const [one, two] = [await chat.connectTo(chat.replicaIds[1]!, cam!.token).then(track), await chat.connectTo(chat.replicaIds[2]!, cam!.token).then(track)];
+    for (const s of [one, two]) ok(await call(s, 'room:join', { roomId }));
+    // /help is answered in the ack, /stock queued as a job (no worker needs to run): both count as commands.
+    const first = ok(await call(one, 'message:send', { roomId, content: '/stock=aapl.us', clientId: 'cmd-stock' }));
+    expect(ok(await call(two, 'message:send', { roomId, content: '/stock=aapl.us', clientId: 'cmd-stock' }))).toEqual(first);
+    const acks = await Promise.all(
+      Array.from({ length: COMMAND_LIMIT + 3 }, (_, i) =>
+        call(i % 2 ? one : two, 'message:send', { roomId, content: i % 3 ? '/help' : `/stock=c${i}.us`, clientId: `cmd-${i}` }),
+      ),
+    );
+    // The retry above was free: COMMAND_LIMIT - 1 of these pass.
+    expect(acks.filter((a) => a.ok)).toHaveLength(COMMAND_LIMIT - 1);
+    const refused = acks.filter((a) => !a.ok);
+    expect(refused).toHaveLength(4);
+    for (const a of refused) expect(a).toMatchObject({ ok: false, error: { code: 'rate_limited', message: expect.stringMatching(/commands a minute/) } });
+    // At the limit, on another replica, the retry still finds its job; plain messages have their own budget.
+    expect(ok(await call(two, 'message:send', { roomId, content: '/stock=aapl.us', clientId: 'cmd-stock' }))).toEqual(first);
+    ok(await call(one, 'message:send', { roomId, content: 'still talking', clientId: 'cmd-plain' }));
   });
 });
