@@ -9,7 +9,8 @@ import { errorCodes } from '../errors/app-error.js';
 const NUL_MESSAGE = 'must not contain the NUL character (\\u0000)';
 const withoutNul = (value: string): boolean => !value.includes('\u0000');
 
-export const uuidSchema = z.uuid({ message: 'must be a UUID' });
+/** UUIDs are case-insensitive; ids are compared (and Socket.IO rooms named) in PostgreSQL's lower-case form. */
+export const uuidSchema = z.uuid({ message: 'must be a UUID' }).transform((id) => id.toLowerCase());
 export const isoTimeSchema = z.iso.datetime({ message: 'must be an ISO-8601 time' });
 
 export const usernameSchema = z

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ackSchemas, serverEventSchemas } from './socket.js';
+import { ackSchemas, messageSendPayloadSchema, serverEventSchemas } from './socket.js';
 
 const user = { id: '4f1c2a9e-8a55-4d7b-9a43-2f4f3f6b1a10', username: 'alice', createdAt: '2026-12-01T08:00:00.000Z' };
 const room = { id: '9b1f8f8e-3c1d-4c55-8d55-1f0f6a2b7c31', name: 'general', description: '', ownerId: user.id, memberCount: 1, createdAt: user.createdAt };
@@ -40,5 +40,12 @@ describe('the socket contract schemas', () => {
     expect(serverEventSchemas.message.safeParse({ ...message, type: 'system', sender: null, clientId: null }).success).toBe(true);
     expect(serverEventSchemas.message.safeParse({ ...message, sender: { id: null, username: 'mallory' } }).success).toBe(false);
     expect(serverEventSchemas.presence.safeParse({ roomId: room.id, user: { id: user.id, username: 'alice' }, status: 'away' }).success).toBe(false);
+  });
+});
+
+describe('socket payloads', () => {
+  it('take a room id in capitals as the same, lower-case id', () => {
+    const parsed = messageSendPayloadSchema.parse({ roomId: room.id.toUpperCase(), content: ' hi ', clientId: 'c-1' });
+    expect(parsed).toEqual({ roomId: room.id, content: 'hi', clientId: 'c-1' });
   });
 });
