@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { removeOnExit } from './lifetime.js';
 import { freePort, isListening, waitFor, WaitAborted } from './ports.js';
 import { startProcess, type ManagedProcess } from './process.js';
 
@@ -117,6 +118,7 @@ export function defaultWebRoot(): string {
 export async function startNginx(options: StartNginxOptions): Promise<NginxServer> {
   const ownDir = !options.workDir;
   const dir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'chat-nginx-')));
+  const forgetDir = ownDir ? removeOnExit(dir) : () => undefined;
   const tempDir = join(dir, 'tmp');
   await mkdir(tempDir, { recursive: true });
   // nginx's workers run as an unprivileged user when started as root.
@@ -165,6 +167,7 @@ export async function startNginx(options: StartNginxOptions): Promise<NginxServe
         await Promise.race([proc.exited, new Promise((r) => setTimeout(r, 5_000))]);
         await proc.stop(1_000);
         if (ownDir) await rm(dir, { recursive: true, force: true });
+        forgetDir();
       })()),
   };
 }

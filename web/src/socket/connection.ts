@@ -29,8 +29,11 @@ export interface ConnectionHandlers {
   onUnauthorized(): void;
 }
 
-/** @default 10 s: after this an unanswered request counts as not delivered. */
-const ACK_TIMEOUT_MS = 10_000;
+/**
+ * After this an unanswered request counts as not confirmed (and is sent again). Longer than the
+ * gateway's own 10 s deadline, so a slow server answers `unavailable` before the client gives up.
+ */
+const ACK_TIMEOUT_MS = 15_000;
 /** Retry delay after the server refused a handshake for a reason other than auth. */
 const REFUSED_RETRY_MS = 3_000;
 

@@ -9,7 +9,7 @@ import { repoRoot } from './build.js';
 const CHROMIUM = '/usr/bin/chromium';
 
 export function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-deps.sh (apt-get install chromium)`);
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-deps.sh --browser (apt-get install chromium)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [

@@ -21,7 +21,7 @@ export const RoomEntity = defineEntity({
   tableName: 'rooms',
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
-    /** Unique case-insensitively (index on lower(name)). */
+    /** Unique case-insensitively, whatever the database locale (index on lower(name collate "und-x-icu")). */
     name: p.string().length(64),
     description: p.string().length(500).default(''),
     owner: () => p.manyToOne(UserEntity),
