@@ -4,7 +4,6 @@ import { Server } from 'socket.io';
 import type { Redis } from 'ioredis';
 import {
   createRegistry,
-  isTokenRevoked,
   redisKeys,
   type CommandQueues,
   type GatewayConfig,
@@ -12,25 +11,24 @@ import {
   type Orm,
   type Registry,
 } from '@chat/common';
-import { chatRoom, tokenRoom, userRoom, type Ack } from '@chat/common/contract';
-import { disconnectAtExpiry, handshakeAuth } from './auth/handshake.js';
+import { chatRoom, userRoom, type Ack } from '@chat/common/contract';
+import { handshakeAuth } from './auth/handshake.js';
 import type { GatewayContext } from './context.js';
 import { safeError } from './errors.js';
 import { healthRoutes } from './http/health.routes.js';
 import { CommitQueue } from './messages/commit-queue.js';
-import { registerMessageHandlers } from './messages/message.handlers.js';
 import { createMessageStore } from './messages/message.store.js';
 import { createGatewayMetrics } from './metrics.js';
 import { resolveGatewayOptions, type GatewayOptions } from './options.js';
 import { PresenceTracker } from './presence/presence.tracker.js';
 import { createSendLimits } from './ratelimit/rate-limits.js';
-import { registerRoomHandlers } from './rooms/room.handlers.js';
 import { RoomRepository } from './rooms/room.repository.js';
-import { PendingAnswers, type HandlerContext } from './socket/ack.js';
+import { PendingAnswers } from './socket/ack.js';
+import { socketSetup } from './socket/connection.js';
 import { gateNewSessions } from './socket/new-session-gate.js';
 import { originGuard } from './socket/origin.js';
 import { sessionIdGenerator } from './socket/session-id.js';
-import { CLIENT_EVENTS, type ClientEvent, type GatewayServer } from './socket/types.js';
+import type { ClientEvent, GatewayServer } from './socket/types.js';
 import { TypingTracker } from './typing/typing.tracker.js';
 
 export interface GatewayDeps {
@@ -182,35 +180,8 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
   });
   server.use(handshakeAuth({ jwtSecret: config.jwtSecret, redis, logger: base }));
 
-  server.on('connection', (socket) => {
-    const { user, tokenId, tokenExpiresAt } = socket.data;
-    const log = base.child({ module: 'socket', socketId: socket.id, userId: user.id });
-    void socket.join([tokenRoom(tokenId), userRoom(user.id)]);
-    const cancelExpiry = disconnectAtExpiry(socket, tokenExpiresAt);
-    socket.once('disconnect', (reason) => {
-      cancelExpiry();
-      log.debug({ reason }, 'socket disconnected');
-    });
-    // A logout between the handshake's denylist check and the join above found no socket to drop.
-    isTokenRevoked(redis, tokenId).then(
-      (revoked) => revoked && socket.disconnect(true),
-      (err: unknown) => log.warn({ err: safeError(err) }, 'could not re-check the token'),
-    );
-    socket.onAnyOutgoing((event: string) => {
-      if (event === 'message') metrics.delivered.inc();
-    });
-    socket.onAny((event: string, ...args: unknown[]) => {
-      const ack = args[args.length - 1];
-      if (!CLIENT_EVENTS.has(event) && typeof ack === 'function') {
-        (ack as (response: Ack) => void)({ ok: false, error: { code: 'validation', message: 'unknown event' } });
-      }
-    });
-
-    const handlerContext: HandlerContext = { socket, logger: log, ackTimeoutMs: options.ackTimeoutMs, onAnswered: observeSend, answers };
-    registerRoomHandlers(handlerContext, context);
-    registerMessageHandlers(handlerContext, context);
-    log.debug('socket connected');
-  });
+  const sockets = socketSetup(context, { ackTimeoutMs: options.ackTimeoutMs, onAnswered: observeSend, answers }, base);
+  server.on('connection', (socket) => sockets.onConnection(socket));
 
   function observeSend(event: ClientEvent, response: Ack, startedAt: bigint): void {
     if (event !== 'message:send') return;
@@ -263,6 +234,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
         // each after its buffered packets (acks) went out.
         await step('close sockets', closeTransports());
         context.typing.stopAll();
+        sockets.stop();
         await step('clear presence', context.presence.stop());
         httpServer.closeAllConnections();
         logger.info('stopped');

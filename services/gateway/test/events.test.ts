@@ -117,6 +117,24 @@ describe('message:send', () => {
     expect(inbox.messages.find((m) => m.clientId === 'hello-1')).toEqual(message);
   });
 
+  it('counts every message event written to its sockets, sent here or elsewhere, in chat_messages_delivered_total', async () => {
+    const room = await createRoom(orm, alice, [bob]);
+    const [a, b, b2] = [await open(alice), await open(bob), await open(bob)];
+    const inbox = new Inbox(b2);
+    for (const s of [a, b, b2]) ok(await call(s, 'room:join', { roomId: room }));
+    const delivered = async (): Promise<number> => Number(/^chat_messages_delivered_total(?:\{[^}]*\})? (\d+)$/m.exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1]);
+    const before = await delivered();
+    ok(await call(a, 'message:send', { roomId: room, content: 'counted', clientId: 'counted-1' }));
+    await inbox.waitFor('the message', () => inbox.messagesIn(room).length === 1);
+    expect(await delivered()).toBe(before + 3);
+    // A message another process broadcasts (a bot reply, over the emitter) reaches the same sockets.
+    const [stored] = await appendMessages(orm.em.getKnex(), [{ roomId: room, type: 'system', content: 'from elsewhere' }]);
+    if (!stored?.ok) throw new Error('not stored');
+    new Emitter<ServerToClientEvents>(gw.redis, { key: redisKeys.adapterPrefix }).to(chatRoom(room)).emit('message', stored.message);
+    await inbox.waitFor('the remote message', () => inbox.messagesIn(room).length === 2);
+    expect(await delivered()).toBe(before + 6);
+  });
+
   it('refuses a socket that has not joined the room, for sends and typing', async () => {
     const socket = await open(bob);
     const before = await storedCount(roomId);

@@ -69,10 +69,18 @@ describe('handshake', () => {
     expect(overPolling.message).toBe('unauthorized');
   });
 
-  it('disconnects a socket when its token expires', async () => {
-    const socket = await connect(gw.url, tokenFor(alice, 2));
-    const reason = await disconnection(socket, 5_000);
-    expect(reason).toBe('io server disconnect');
+  it('disconnects each socket when its own token expires, and no other', async () => {
+    const [soon, later, lasting] = await Promise.all([connect(gw.url, tokenFor(alice, 2)), connect(gw.url, tokenFor(alice, 3)), connect(gw.url, tokenFor(alice))]);
+    // One that leaves first must not trip the timer of the others.
+    const gone = await connect(gw.url, tokenFor(alice, 2));
+    gone.close();
+    const laterGone = disconnection(later, 6_000);
+    expect(await disconnection(soon, 5_000)).toBe('io server disconnect');
+    // The token of `later` is valid for a second more.
+    expect(later.connected).toBe(true);
+    expect(await laterGone).toBe('io server disconnect');
+    expect(lasting.connected).toBe(true);
+    lasting.close();
   });
 });
 

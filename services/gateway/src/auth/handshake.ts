@@ -35,6 +35,7 @@ export function handshakeAuth(options: { jwtSecret: string; redis: Redis; logger
     verifyToken(token, options.jwtSecret, options.redis).then(
       (verified) => {
         socket.data = { user: verified.user, tokenId: verified.tokenId, tokenExpiresAt: verified.expiresAt };
+        forgetToken(socket);
         next();
       },
       (err: unknown) => {
@@ -47,21 +48,13 @@ export function handshakeAuth(options: { jwtSecret: string; redis: Redis; logger
   };
 }
 
-/** Longest delay Node's timers take (about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** Disconnects the socket when its token expires; returns the cancel function. */
-export function disconnectAtExpiry(socket: GatewaySocket, expiresAtSeconds: number): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  const arm = (): void => {
-    const ms = expiresAtSeconds * 1000 - Date.now();
-    if (ms <= 0) {
-      socket.disconnect(true);
-      return;
-    }
-    timer = setTimeout(arm, Math.min(ms, MAX_TIMER_MS));
-    timer.unref();
-  };
-  arm();
-  return () => clearTimeout(timer);
+/**
+ * Drops the bearer token from the handshake once verified: nothing reads it
+ * later, and a socket need not hold a credential (nor its ~300 bytes) for its
+ * lifetime. A token sent in the URL stays in `handshake.url`.
+ */
+function forgetToken(socket: GatewaySocket): void {
+  const auth: unknown = socket.handshake.auth;
+  if (typeof auth === 'object' && auth !== null && 'token' in auth) socket.handshake.auth = {};
+  if ('token' in socket.handshake.query) delete socket.handshake.query.token;
 }

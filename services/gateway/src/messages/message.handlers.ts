@@ -4,17 +4,15 @@ import { runCommand } from '../commands/command.handler.js';
 import type { GatewayContext } from '../context.js';
 import { safeError } from '../errors.js';
 import { isRateLimited } from '../ratelimit/rate-limits.js';
-import { onEvent, type HandlerContext } from '../socket/ack.js';
+import { eventListener, socketFields, type AckContext, type EventListenerEntry } from '../socket/ack.js';
 import { findSentMessage } from './message.store.js';
 
 const notJoined = (): AppError => AppError.forbidden('join the room first (room:join)');
 
-/** `message:send` (chat messages and commands) and `typing`. */
-export function registerMessageHandlers(ctx: HandlerContext, gw: GatewayContext): void {
-  const { socket } = ctx;
-  const { user } = socket.data;
-
-  onEvent(ctx, 'message:send', async (payload) => {
+/** `message:send` (chat messages and commands) and `typing`, one listener each for every socket. */
+export function messageEventListeners(ctx: AckContext, gw: GatewayContext): EventListenerEntry[] {
+  const send = eventListener(ctx, 'message:send', async (socket, payload) => {
+    const { user } = socket.data;
     const { roomId, content, clientId } = parseOrThrow(messageSendPayloadSchema, payload);
     if (!socket.rooms.has(chatRoom(roomId))) throw notJoined();
     const command = parseCommand(content);
@@ -34,15 +32,17 @@ export function registerMessageHandlers(ctx: HandlerContext, gw: GatewayContext)
     if (!result.ok) throw result.error;
     // A repeat stored nothing: it must not use up the budget.
     if (!result.created) {
-      await gw.limits.refund('message', user.id).catch((err: unknown) => ctx.logger.warn({ err: safeError(err), roomId }, 'could not refund a repeated send'));
+      await gw.limits.refund('message', user.id).catch((err: unknown) => ctx.logger.warn({ ...socketFields(socket), err: safeError(err), roomId }, 'could not refund a repeated send'));
     }
     return { message: result.message };
   });
 
-  onEvent(ctx, 'typing', async (payload) => {
+  const typing = eventListener(ctx, 'typing', async (socket, payload) => {
     const { roomId, isTyping } = parseOrThrow(typingPayloadSchema, payload);
     if (!socket.rooms.has(chatRoom(roomId))) throw notJoined();
-    gw.typing.update(socket.id, roomId, user, isTyping);
+    gw.typing.update(socket.id, roomId, socket.data.user, isTyping);
     return {};
   });
+
+  return [send, typing];
 }

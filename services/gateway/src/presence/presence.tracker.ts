@@ -34,11 +34,14 @@ export interface PresenceTrackerOptions {
 
 interface Membership {
   user: UserRef;
-  /** The join script's call; a leave waits for it. */
-  joined: Promise<void>;
+  /** The join script's call while it runs (a leave waits for it); dropped once it succeeded. */
+  joining: Promise<void> | undefined;
 }
 
 const memberId = (roomId: string, userId: string, socketId: string): string => `${roomId}|${userId}|${socketId}`;
+/** One flat map entry per (socket, room), not a map per socket: idle sockets are many. Socket ids hold no `|`. */
+const localKey = (socketId: string, roomId: string): string => `${socketId}|${roomId}`;
+const RESOLVED = Promise.resolve();
 
 /**
  * Writes this replica's part of cluster presence and sweeps dead replicas'.
@@ -47,7 +50,7 @@ const memberId = (roomId: string, userId: string, socketId: string): string => `
 export class PresenceTracker {
   private readonly redis: PresenceRedis;
   private readonly log: Logger;
-  private readonly local = new Map<string, Map<string, Membership>>();
+  private readonly local = new Map<string, Membership>();
   private readonly pending = new Set<Promise<unknown>>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -79,29 +82,35 @@ export class PresenceTracker {
 
   /** Counts the socket in; emits `online` when it is the user's first in the room. */
   join(socketId: string, roomId: string, user: UserRef): Promise<void> {
-    let rooms = this.local.get(socketId);
-    const existing = rooms?.get(roomId);
-    if (existing) return existing.joined;
-    if (!rooms) this.local.set(socketId, (rooms = new Map()));
+    const key = localKey(socketId, roomId);
+    const existing = this.local.get(key);
+    if (existing) return existing.joining ?? RESOLVED;
     const joined = this.track(this.countIn(roomId, user, socketId));
-    const membership: Membership = { user, joined };
-    rooms.set(roomId, membership);
-    joined.catch(() => {
-      // Maybe not counted: forget it so a retried join counts again. The script may
-      // have run with only its reply lost, so the next heartbeat counts out what no socket holds.
-      this.stale = true;
-      if (this.local.get(socketId)?.get(roomId) === membership) this.forget(socketId, roomId);
-    });
+    const membership: Membership = { user, joining: joined };
+    this.local.set(key, membership);
+    joined.then(
+      () => {
+        membership.joining = undefined;
+      },
+      () => {
+        // Maybe not counted: forget it so a retried join counts again. The script may
+        // have run with only its reply lost, so the next heartbeat counts out what no socket holds.
+        this.stale = true;
+        if (this.local.get(key) === membership) this.local.delete(key);
+      },
+    );
     return joined;
   }
 
   /** Counts the socket out; emits `offline` when it was the user's last in the room. */
   leave(socketId: string, roomId: string): Promise<void> {
-    const membership = this.local.get(socketId)?.get(roomId);
-    if (!membership) return Promise.resolve();
-    this.forget(socketId, roomId);
+    const key = localKey(socketId, roomId);
+    const membership = this.local.get(key);
+    if (!membership) return RESOLVED;
+    this.local.delete(key);
     const { user } = membership;
-    const left = this.track(membership.joined.catch(() => undefined).then(() => this.countOut(roomId, user, socketId)));
+    const joined = membership.joining?.catch(() => undefined) ?? RESOLVED;
+    const left = this.track(joined.then(() => this.countOut(roomId, user, socketId)));
     left.catch(() => {
       this.stale = true;
     });
@@ -109,7 +118,7 @@ export class PresenceTracker {
   }
 
   isJoined(socketId: string, roomId: string): boolean {
-    return this.local.get(socketId)?.has(roomId) ?? false;
+    return this.local.has(localKey(socketId, roomId));
   }
 
   /** Stops beating and sweeping, waits for pending updates and removes what is left of this replica's presence. */
@@ -198,8 +207,9 @@ export class PresenceTracker {
       // our members, so count every local one in again (the scripts skip those still
       // counted). A failure leaves the flag set, so the next beat starts over.
       this.log.warn('heartbeat lapsed or unconfirmed; recounting local presence');
-      for (const [socketId, rooms] of this.local) {
-        for (const [roomId, { user }] of rooms) await this.track(this.countIn(roomId, user, socketId));
+      for (const [key, { user }] of this.local) {
+        const split = key.indexOf('|');
+        await this.track(this.countIn(key.slice(split + 1), user, key.slice(0, split)));
       }
       this.needsRecount = false;
     }
@@ -241,12 +251,6 @@ export class PresenceTracker {
       const user = users.get(userId);
       return user ? [{ roomId, user }] : [];
     }));
-  }
-
-  private forget(socketId: string, roomId: string): void {
-    const rooms = this.local.get(socketId);
-    rooms?.delete(roomId);
-    if (rooms?.size === 0) this.local.delete(socketId);
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {

@@ -1,14 +1,12 @@
 import { AppError, findMessages, onlineUserIds, parseOrThrow } from '@chat/common';
 import { chatRoom, MISSED_MAX, roomJoinPayloadSchema, roomLeavePayloadSchema } from '@chat/common/contract';
 import type { GatewayContext } from '../context.js';
-import { onEvent, type HandlerContext } from '../socket/ack.js';
+import { eventListener, type AckContext, type EventListenerEntry } from '../socket/ack.js';
 
-/** `room:join` and `room:leave`. Membership itself is REST's; these start and stop delivery. */
-export function registerRoomHandlers(ctx: HandlerContext, gw: GatewayContext): void {
-  const { socket } = ctx;
-  const { user } = socket.data;
-
-  onEvent(ctx, 'room:join', async (payload, expired) => {
+/** `room:join` and `room:leave`, one listener each for every socket. Membership itself is REST's; these start and stop delivery. */
+export function roomEventListeners(ctx: AckContext, gw: GatewayContext): EventListenerEntry[] {
+  const join = eventListener(ctx, 'room:join', async (socket, payload, expired) => {
+    const { user } = socket.data;
     const { roomId, since } = parseOrThrow(roomJoinPayloadSchema, payload);
     const room = await gw.rooms.roomForMember(roomId, user.id);
     if (socket.disconnected) throw new AppError('unavailable', 'disconnected');
@@ -34,10 +32,12 @@ export function registerRoomHandlers(ctx: HandlerContext, gw: GatewayContext): v
     }
   });
 
-  onEvent(ctx, 'room:leave', async (payload) => {
+  const leave = eventListener(ctx, 'room:leave', async (socket, payload) => {
     const { roomId } = parseOrThrow(roomLeavePayloadSchema, payload);
     // The adapter's leave-room event ends typing and presence (see gateway.ts), as on disconnect.
     await socket.leave(chatRoom(roomId));
     return {};
   });
+
+  return [join, leave];
 }

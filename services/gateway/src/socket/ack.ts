@@ -4,10 +4,11 @@ import { safeError, toAppError } from '../errors.js';
 import type { AckResult, ClientEvent, GatewaySocket } from './types.js';
 
 /** `expired` aborts when the ack deadline passed and the client was answered `unavailable`: a late success should undo what it can. */
-export type EventHandler<E extends ClientEvent> = (payload: unknown, expired: AbortSignal) => Promise<AckResult<E>>;
+export type EventHandler<E extends ClientEvent> = (socket: GatewaySocket, payload: unknown, expired: AbortSignal) => Promise<AckResult<E>>;
 
-export interface HandlerContext {
-  socket: GatewaySocket;
+/** What every socket's event listeners of one gateway share. */
+export interface AckContext {
+  /** Lines name the socket and its user as fields (no logger per socket). */
   logger: Logger;
   /** Longest a handler may take; then the ack is `unavailable` and a late outcome is dropped. */
   ackTimeoutMs: number;
@@ -15,6 +16,14 @@ export interface HandlerContext {
   onAnswered?: (event: ClientEvent, response: Ack, startedAt: bigint) => void;
   /** The gateway's unanswered events, which a stop lets finish. */
   answers: PendingAnswers;
+}
+
+/** A listener shared by every socket: Socket.IO calls it with the socket as `this`. */
+export type SocketListener = (this: GatewaySocket, ...args: unknown[]) => void;
+
+export interface EventListenerEntry {
+  event: ClientEvent;
+  listener: SocketListener;
 }
 
 /** Events being handled across a gateway's sockets, until their ack is written. */
@@ -37,31 +46,36 @@ export class PendingAnswers {
 }
 
 /**
- * Registers `handler` for `event`. The one place that turns handler outcomes
- * into acks: `{ok: true, ...result}` or `{ok: false, error}`; nothing thrown
- * escapes. Each ack is answered once, by `ctx.ackTimeoutMs` at the latest (a
- * Redis or PostgreSQL that hangs rather than refuses). An event without an ack
- * callback is ignored: the contract requires one, and without it the client
- * could learn nothing of the outcome.
+ * The listener for `event`, made once per gateway and added to every socket (no
+ * closures per socket). The one place that turns handler outcomes into acks:
+ * `{ok: true, ...result}` or `{ok: false, error}`; nothing thrown escapes. Each
+ * ack is answered once, by `ctx.ackTimeoutMs` at the latest (a Redis or
+ * PostgreSQL that hangs rather than refuses). An event without an ack callback
+ * is ignored: the contract requires one, and without it the client could learn
+ * nothing of the outcome.
  */
-export function onEvent<E extends ClientEvent>(ctx: HandlerContext, event: E, handler: EventHandler<E>): void {
-  const listener = (...args: unknown[]): void => {
+export function eventListener<E extends ClientEvent>(ctx: AckContext, event: E, handler: EventHandler<E>): EventListenerEntry {
+  // The listener takes the raw arguments: what a client sends is untrusted until parsed.
+  function listener(this: GatewaySocket, ...args: unknown[]): void {
     const ack = args[args.length - 1];
     if (typeof ack !== 'function') {
-      ctx.logger.debug({ event }, 'event without an ack callback ignored');
+      ctx.logger.debug({ ...socketFields(this), event }, 'event without an ack callback ignored');
       return;
     }
     const payload = args.length >= 2 ? args[0] : undefined;
-    ctx.answers.track(answer(ctx, event, handler, args.length > 2 ? TOO_MANY_ARGUMENTS : payload, ack as (response: Ack) => void));
-  };
-  // The listener takes the raw arguments: what a client sends is untrusted until parsed.
-  ctx.socket.on(event, listener as never);
+    ctx.answers.track(answer(ctx, this, event, handler, args.length > 2 ? TOO_MANY_ARGUMENTS : payload, ack as (response: Ack) => void));
+  }
+  return { event, listener };
 }
+
+/** The fields that name a socket in a log line. */
+export const socketFields = (socket: GatewaySocket): { socketId: string; userId: string } => ({ socketId: socket.id, userId: socket.data.user.id });
 
 const TOO_MANY_ARGUMENTS = Symbol('too many arguments');
 
 async function answer<E extends ClientEvent>(
-  ctx: HandlerContext,
+  ctx: AckContext,
+  socket: GatewaySocket,
   event: E,
   handler: EventHandler<E>,
   payload: unknown,
@@ -73,14 +87,14 @@ async function answer<E extends ClientEvent>(
   try {
     if (payload === TOO_MANY_ARGUMENTS) throw AppError.validation('expected one payload object and an ack callback');
     const expiry = new AbortController();
-    const work = handler(payload, expiry.signal);
+    const work = handler(socket, payload, expiry.signal);
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         expiry.abort();
         reject(new AppError('unavailable', 'the server did not answer in time; retry shortly'));
         work.then(
-          () => ctx.logger.warn({ event }, 'event finished after its deadline; its outcome was dropped'),
-          (err: unknown) => ctx.logger.warn({ event, err: safeError(err) }, 'event failed after its deadline'),
+          () => ctx.logger.warn({ ...socketFields(socket), event }, 'event finished after its deadline; its outcome was dropped'),
+          (err: unknown) => ctx.logger.warn({ ...socketFields(socket), event, err: safeError(err) }, 'event failed after its deadline'),
         );
       }, ctx.ackTimeoutMs);
     });
@@ -88,9 +102,9 @@ async function answer<E extends ClientEvent>(
   } catch (err) {
     const appError = toAppError(err);
     if (appError.code === 'internal' || appError.code === 'unavailable') {
-      ctx.logger.error({ event, code: appError.code, err: safeError(err) }, 'event failed');
+      ctx.logger.error({ ...socketFields(socket), event, code: appError.code, err: safeError(err) }, 'event failed');
     } else {
-      ctx.logger.debug({ event, code: appError.code }, 'event refused');
+      ctx.logger.debug({ ...socketFields(socket), event, code: appError.code }, 'event refused');
     }
     response = { ok: false, error: toErrorBody(appError) };
   } finally {
@@ -99,7 +113,7 @@ async function answer<E extends ClientEvent>(
   try {
     ack(response);
   } catch (err) {
-    ctx.logger.warn({ event, err: safeError(err) }, 'ack callback threw');
+    ctx.logger.warn({ ...socketFields(socket), event, err: safeError(err) }, 'ack callback threw');
   }
   ctx.onAnswered?.(event, response, startedAt);
 }

@@ -1,0 +1,65 @@
+import { isTokenRevoked, type Logger } from '@chat/common';
+import { tokenRoom, userRoom, type Ack } from '@chat/common/contract';
+import { TokenExpiry } from '../auth/token-expiry.js';
+import type { GatewayContext } from '../context.js';
+import { safeError } from '../errors.js';
+import { messageEventListeners } from '../messages/message.handlers.js';
+import { roomEventListeners } from '../rooms/room.handlers.js';
+import { socketFields, type AckContext } from './ack.js';
+import { CLIENT_EVENTS, type GatewaySocket } from './types.js';
+
+export interface SocketSetup {
+  /** `io.on('connection')`: what every new socket gets. */
+  onConnection(socket: GatewaySocket): void;
+  stop(): void;
+}
+
+/**
+ * The connection path. Everything a socket holds is shared by all of them
+ * (listeners read the socket from `this`, logs name it in fields, one timer
+ * serves every token's expiry), so an idle socket costs little beyond
+ * Socket.IO's own state.
+ */
+export function socketSetup(gw: GatewayContext, ack: Omit<AckContext, 'logger'>, logger: Logger): SocketSetup {
+  const log = logger.child({ module: 'socket' });
+  const ackContext: AckContext = { ...ack, logger: log };
+  const events = [...roomEventListeners(ackContext, gw), ...messageEventListeners(ackContext, gw)];
+  const tokenExpiry = new TokenExpiry<GatewaySocket>();
+
+  function onDisconnect(this: GatewaySocket, reason: string): void {
+    tokenExpiry.forget(this);
+    log.debug({ ...socketFields(this), reason }, 'socket disconnected');
+  }
+  function onOutgoing(event: string): void {
+    if (event === 'message') gw.metrics.delivered.inc();
+  }
+  function onUnknownEvent(event: string, ...args: unknown[]): void {
+    const answer = args[args.length - 1];
+    if (!CLIENT_EVENTS.has(event) && typeof answer === 'function') {
+      (answer as (response: Ack) => void)({ ok: false, error: { code: 'validation', message: 'unknown event' } });
+    }
+  }
+
+  return {
+    onConnection(socket) {
+      const { user, tokenId } = socket.data;
+      // The handshake is built by now and nothing reads the request later: a polling session's
+      // first request (and its response) need not live as long as the session.
+      (socket.conn as { request: unknown }).request = null;
+      void socket.join([tokenRoom(tokenId), userRoom(user.id)]);
+      tokenExpiry.watch(socket);
+      // `on`, not `once`: 'disconnect' comes once anyway, and `once` wraps every socket's listener.
+      socket.on('disconnect', onDisconnect);
+      // A logout between the handshake's denylist check and the join above found no socket to drop.
+      isTokenRevoked(gw.redis, tokenId).then(
+        (revoked) => revoked && socket.disconnect(true),
+        (err: unknown) => log.warn({ ...socketFields(socket), err: safeError(err) }, 'could not re-check the token'),
+      );
+      socket.onAnyOutgoing(onOutgoing);
+      socket.onAny(onUnknownEvent);
+      for (const { event, listener } of events) socket.on(event, listener as never);
+      log.debug(socketFields(socket), 'socket connected');
+    },
+    stop: () => tokenExpiry.stop(),
+  };
+}
