@@ -32,6 +32,11 @@ describe('handshake', () => {
     const viaQuery = await connect(gw.url, '', { auth: {}, query: { token } });
     const polling = await connect(gw.url, token, { transports: ['polling'] });
     expect([viaAuth.connected, viaQuery.connected, polling.connected]).toEqual([true, true, true]);
+    // Once verified, the server keeps no copy of the token in the handshake.
+    for (const socket of gw.gateway.io.of('/').sockets.values()) {
+      expect(socket.handshake.auth).not.toHaveProperty('token');
+      expect(socket.handshake.query).not.toHaveProperty('token');
+    }
     for (const s of [viaAuth, viaQuery, polling]) s.close();
   });
 
