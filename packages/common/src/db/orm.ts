@@ -1,5 +1,5 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
-import { Migrator } from '@mikro-orm/migrations';
+import { Migration, Migrator } from '@mikro-orm/migrations';
 import { entities } from './entities.js';
 import { Migration20261121000000_initial } from './migrations/Migration20261121000000_initial.js';
 import { Migration20261201000000_room_names_icu_lower } from './migrations/Migration20261201000000_room_names_icu_lower.js';
@@ -28,11 +28,34 @@ export interface OrmOptions {
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
 export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
 
+type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
+
+const LIFT_SESSION_TIMEOUTS = 'set local statement_timeout = 0; set local idle_in_transaction_session_timeout = 0';
+
+/**
+ * A migration (an index on a large table) may run far longer than a request:
+ * each one first lifts the session timeouts createOrm sets, for the rest of the
+ * transaction they all run in (`allOrNothing`).
+ */
+function liftingSessionTimeouts(Base: MigrationClass): MigrationClass {
+  return class extends Base {
+    override async up(): Promise<void> {
+      this.addSql(LIFT_SESSION_TIMEOUTS);
+      await Base.prototype.up.call(this);
+    }
+
+    override async down(): Promise<void> {
+      this.addSql(LIFT_SESSION_TIMEOUTS);
+      await Base.prototype.down.call(this);
+    }
+  };
+}
+
 /** The migrations, listed here so they run the same from src/ (tsx) and dist/ (node). */
 export const migrationsList = [
   { name: 'Migration20261121000000_initial', class: Migration20261121000000_initial },
   { name: 'Migration20261201000000_room_names_icu_lower', class: Migration20261201000000_room_names_icu_lower },
-];
+].map((m) => ({ name: m.name, class: liftingSessionTimeouts(m.class) }));
 
 export function ormConfig(options: OrmOptions): Options {
   return {
