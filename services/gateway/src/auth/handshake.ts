@@ -35,7 +35,6 @@ export function handshakeAuth(options: { jwtSecret: string; redis: Redis; logger
     verifyToken(token, options.jwtSecret, options.redis).then(
       (verified) => {
         socket.data = { user: verified.user, tokenId: verified.tokenId, tokenExpiresAt: verified.expiresAt };
-        forgetToken(socket);
         next();
       },
       (err: unknown) => {
@@ -46,15 +45,4 @@ export function handshakeAuth(options: { jwtSecret: string; redis: Redis; logger
       },
     );
   };
-}
-
-/**
- * Drops the bearer token from the handshake once verified: nothing reads it
- * later, and a socket need not hold a credential (nor its ~300 bytes) for its
- * lifetime. A token sent in the URL stays in `handshake.url`.
- */
-function forgetToken(socket: GatewaySocket): void {
-  const auth: unknown = socket.handshake.auth;
-  if (typeof auth === 'object' && auth !== null && 'token' in auth) socket.handshake.auth = {};
-  if ('token' in socket.handshake.query) delete socket.handshake.query.token;
 }

@@ -6,6 +6,7 @@ import { safeError } from '../errors.js';
 import { messageEventListeners } from '../messages/message.handlers.js';
 import { roomEventListeners } from '../rooms/room.handlers.js';
 import { socketFields, type AckContext } from './ack.js';
+import { releaseRequest } from './release-request.js';
 import { CLIENT_EVENTS, type GatewaySocket } from './types.js';
 
 export interface SocketSetup {
@@ -43,9 +44,7 @@ export function socketSetup(gw: GatewayContext, ack: Omit<AckContext, 'logger'>,
   return {
     onConnection(socket) {
       const { user, tokenId } = socket.data;
-      // The handshake is built by now and nothing reads the request later: a polling session's
-      // first request (and its response) need not live as long as the session.
-      (socket.conn as { request: unknown }).request = null;
+      releaseRequest(socket);
       void socket.join([tokenRoom(tokenId), userRoom(user.id)]);
       tokenExpiry.watch(socket);
       // `on`, not `once`: 'disconnect' comes once anyway, and `once` wraps every socket's listener.
