@@ -62,7 +62,7 @@ describe('through nginx with three gateways', () => {
     });
   }
 
-  it('gives every reader the same gapless seqs while clients on all replicas send to one room at once', async () => {
+  it('gives every reader the same gapless seqs, arriving in seq order, while clients on all replicas send to one room at once', async () => {
     const users = await Promise.all(Array.from({ length: 6 }, (_, i) => chat.rest.register(`sender${i}`)));
     const roomId = await roomWith(users);
     const senders = await Promise.all(users.map((u, i) => chat.connectTo(chat.replicaIds[i % 3]!, u.token).then(track)));
@@ -79,13 +79,8 @@ describe('through nginx with three gateways', () => {
     expect(seqsOf(stored).sort((x, y) => x - y)).toEqual(Array.from({ length: total }, (_, i) => first + i));
     for (const [r, inbox] of inboxes.entries()) {
       await inbox.waitFor(`reader ${r} to get all`, () => inbox.messagesIn(roomId).length >= total, 20_000);
-      const got = inbox.messagesIn(roomId);
-      expect([...seqsOf(got)].sort((x, y) => x - y)).toEqual(seqsOf(stored).sort((x, y) => x - y));
-      // Each replica broadcasts a room's messages in seq order.
-      for (const origin of chat.replicaIds) {
-        const fromOrigin = got.filter((m) => senders.some((s, i) => replicaOf(s) === origin && m.clientId?.startsWith(`s${i}-`)));
-        expect(seqsOf(fromOrigin)).toEqual([...seqsOf(fromOrigin)].sort((x, y) => x - y));
-      }
+      // Whichever replica committed each one, every reader gets the room in seq order, each seq once.
+      expect(seqsOf(inbox.messagesIn(roomId))).toEqual(seqsOf(stored).sort((x, y) => x - y));
     }
     const { messages } = await chat.rest.history(users[0]!.token, roomId, { after: first - 1, limit: 100 });
     expect(messages.map((m) => m.id)).toEqual(stored.sort((x, y) => x.seq - y.seq).slice(0, 100).map((m) => m.id));

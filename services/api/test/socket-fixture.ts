@@ -3,13 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
-import { createRedis, type Message } from '@chat/common';
+import { chatRoom, createRedis, subscribeToMessages, type Message } from '@chat/common';
 import { waitFor } from '@chat/testkit';
 
 /**
  * A bare Socket.IO server on the Redis adapter (what a gateway runs), whose
- * sockets join the rooms named in their handshake. It shows that what the API
- * emits through Redis reaches sockets on a real Socket.IO server.
+ * sockets join the rooms named in their handshake, and which hands what arrives
+ * on the stored-messages channel to its sockets in the message's room, as a
+ * gateway does. It shows that what the API sends through Redis reaches sockets
+ * on a real Socket.IO server.
  */
 export async function startSocketServer(redisUrl: string) {
   const pub = createRedis(redisUrl);
@@ -20,6 +22,7 @@ export async function startSocketServer(redisUrl: string) {
     const rooms = (socket.handshake.auth as { rooms?: unknown }).rooms;
     if (Array.isArray(rooms)) void socket.join(rooms.filter((r): r is string => typeof r === 'string'));
   });
+  const unsubscribe = await subscribeToMessages(sub, (m) => io.local.to(chatRoom(m.roomId)).emit('message', m));
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   // The adapter listens with PSUBSCRIBE; wait until Redis has it, or an early emit would be missed.
   await waitFor('adapter subscription', async () => Number(await pub.call('PUBSUB', 'NUMPAT')) > 0);
@@ -45,6 +48,7 @@ export async function startSocketServer(redisUrl: string) {
     },
     async close() {
       for (const c of clients) c.disconnect();
+      await unsubscribe();
       await io.close();
       pub.disconnect();
       sub.disconnect();

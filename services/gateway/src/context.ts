@@ -2,6 +2,7 @@ import type { CommandQueues, GatewayConfig, Logger } from '@chat/common';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import type { CommitQueue } from './messages/commit-queue.js';
+import type { MessageFanout } from './messages/message.fanout.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { PresenceTracker } from './presence/presence.tracker.js';
 import type { SendLimits } from './ratelimit/rate-limits.js';
@@ -17,6 +18,8 @@ export interface GatewayContext {
   presence: PresenceTracker;
   typing: TypingTracker;
   commits: CommitQueue;
+  /** Delivers stored messages to this replica's sockets in seq order. */
+  fanout: MessageFanout;
   limits: SendLimits;
   queues: CommandQueues;
   metrics: GatewayMetrics;

@@ -17,6 +17,7 @@ import type { GatewayContext } from './context.js';
 import { safeError } from './errors.js';
 import { healthRoutes } from './http/health.routes.js';
 import { CommitQueue } from './messages/commit-queue.js';
+import { createMessageFanout } from './messages/message.fanout.js';
 import { createMessageStore } from './messages/message.store.js';
 import { createGatewayMetrics } from './metrics.js';
 import { resolveGatewayOptions, type GatewayOptions } from './options.js';
@@ -112,6 +113,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
   }
 
   const metrics = createGatewayMetrics(registry, connectedSockets);
+  const fanout = createMessageFanout({ server, knex, redis, subscriber: deps.subscriber, logger: base, gapTimeoutMs: options.gapTimeoutMs });
   const rooms = new RoomRepository(knex);
   const store = createMessageStore(knex, rooms);
   const context: GatewayContext = {
@@ -121,6 +123,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     rooms,
     logger: base.child({ module: 'commands' }),
     metrics,
+    fanout,
     queues: deps.queues,
     limits: createSendLimits(redis, { messagesPerMinute: config.messageLimit, commandsPerMinute: config.commandLimit }),
     presence: new PresenceTracker({
@@ -154,8 +157,8 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
         metrics.commitBatchSize.observe(drafts.length);
         return store(drafts);
       },
-      onCommitted: (draft, result) => {
-        if (result.ok && result.created) server.to(chatRoom(draft.roomId)).emit('message', result.message);
+      onCommitted: (_draft, result) => {
+        if (result.ok && result.created) fanout.committed(result.message);
       },
     }),
   };
@@ -221,7 +224,9 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     io: server,
     replicaId: config.replicaId,
     registry,
-    start: () => context.presence.start(),
+    start: async () => {
+      await Promise.all([fanout.start(), context.presence.start()]);
+    },
     stop: () =>
       (stopping ??= (async () => {
         accepting = false;
@@ -235,6 +240,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
         await step('close sockets', closeTransports());
         context.typing.stopAll();
         sockets.stop();
+        await step('stop message delivery', fanout.stop());
         await step('clear presence', context.presence.stop());
         httpServer.closeAllConnections();
         logger.info('stopped');

@@ -24,6 +24,11 @@ export interface GatewayOptions {
    * never answered twice. @default 10000
    */
   ackTimeoutMs?: number;
+  /**
+   * How long a room's next seq is awaited on the wire, while later ones wait, before it is read
+   * from PostgreSQL (its publisher died between commit and publish). @default 250
+   */
+  gapTimeoutMs?: number;
   /** Engine.IO heartbeat. @default 25000 */
   pingIntervalMs?: number;
   /** @default 20000 */
@@ -43,6 +48,7 @@ export function resolveGatewayOptions(options: GatewayOptions, presenceTtlSecond
     typingTtlMs: TYPING_TTL_MS,
     shutdownStepTimeoutMs: 10_000,
     ackTimeoutMs: 10_000,
+    gapTimeoutMs: 250,
     pingIntervalMs: 25_000,
     pingTimeoutMs: 20_000,
     ...withoutUndefined(options),

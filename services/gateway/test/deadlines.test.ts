@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrm, onlineUserIds, REDIS_COMMAND_TIMEOUT_MS, type Orm } from '@chat/common';
+import { appendMessage, createOrm, onlineUserIds, REDIS_COMMAND_TIMEOUT_MS, type Orm } from '@chat/common';
 import type { UserRef } from '@chat/common/contract';
 import { sleep, startRedis, waitFor, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
@@ -99,6 +99,8 @@ describe('a PostgreSQL that does not answer', () => {
 
   it('undoes a room:join that finishes after it was answered unavailable', async () => {
     const roomId = await createRoom(locker, alice);
+    // One stored message, so a join with since 0 has something to replay.
+    await appendMessage(locker.em.getKnex(), { roomId, type: 'system', content: 'alice joined the room' });
     const socket = await connect(gw.url, tokenFor(alice));
     sockets.push(socket);
     // Reading `missed` waits behind a lock on the messages table.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Emitter } from '@socket.io/redis-emitter';
-import { appendMessages, onlineUserIds, redisKeys, type Orm } from '@chat/common';
+import { appendMessages, onlineUserIds, publishMessage, redisKeys, type Orm } from '@chat/common';
 import { chatRoom, userRoom, type ServerToClientEvents, type UserRef } from '@chat/common/contract';
 import { startRedis, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
@@ -127,12 +127,34 @@ describe('message:send', () => {
     ok(await call(a, 'message:send', { roomId: room, content: 'counted', clientId: 'counted-1' }));
     await inbox.waitFor('the message', () => inbox.messagesIn(room).length === 1);
     expect(await delivered()).toBe(before + 3);
-    // A message another process broadcasts (a bot reply, over the emitter) reaches the same sockets.
+    // A message another process stores and publishes (a bot reply, the API's system message) reaches the same sockets.
     const [stored] = await appendMessages(orm.em.getKnex(), [{ roomId: room, type: 'system', content: 'from elsewhere' }]);
     if (!stored?.ok) throw new Error('not stored');
-    new Emitter<ServerToClientEvents>(gw.redis, { key: redisKeys.adapterPrefix }).to(chatRoom(room)).emit('message', stored.message);
+    await publishMessage(gw.redis, stored.message);
     await inbox.waitFor('the remote message', () => inbox.messagesIn(room).length === 2);
     expect(await delivered()).toBe(before + 6);
+  });
+
+  it('delivers a message stored but never published, in its place, once the next one shows it missing', async () => {
+    const room = await createRoom(orm, alice, [bob]);
+    const [a, b] = [await open(alice), await open(bob)];
+    const inbox = new Inbox(b);
+    for (const s of [a, b]) ok(await call(s, 'room:join', { roomId: room }));
+    // Its publisher died between the commit and the publish.
+    const [lost] = await appendMessages(orm.em.getKnex(), [{ roomId: room, type: 'system', content: 'never published' }]);
+    if (!lost?.ok) throw new Error('not stored');
+    const sent = ok(await call(a, 'message:send', { roomId: room, content: 'after it', clientId: 'after-lost' }));
+    expect('message' in sent && sent.message.seq).toBe(lost.message.seq + 1);
+    await inbox.waitFor('both messages', () => inbox.messagesIn(room).length === 2);
+    expect(inbox.messagesIn(room).map((m) => [m.seq, m.content])).toEqual([
+      [lost.message.seq, 'never published'],
+      [lost.message.seq + 1, 'after it'],
+    ]);
+    // The late copy of a delivered seq (say, a publish that was only slow) is not delivered again.
+    await publishMessage(gw.redis, lost.message);
+    ok(await call(a, 'message:send', { roomId: room, content: 'third', clientId: 'after-lost-2' }));
+    await inbox.waitFor('the third', () => inbox.messagesIn(room).length === 3);
+    expect(inbox.messagesIn(room).map((m) => m.seq)).toEqual([1, 2, 3].map((i) => lost.message.seq - 1 + i));
   });
 
   it('refuses a socket that has not joined the room, for sends and typing', async () => {

@@ -10,6 +10,11 @@ export const redisKeys = {
   replicaHeartbeat: (replicaId: string) => `presence:alive:${replicaId}`,
   /** Set of every replica id that holds presence. */
   replicas: 'presence:replicas',
+  /**
+   * Pub/sub channel of every stored message (JSON), from whoever stored it (gateways, API,
+   * bot workers) to every gateway, which delivers each room's messages to its sockets in seq order.
+   */
+  messageChannel: 'chat:messages',
   /** Prefix of the Socket.IO Redis adapter's channels. */
   adapterPrefix: 'socket.io',
 } as const;

@@ -4,6 +4,7 @@ import {
   chatRoom,
   createRoomBodySchema,
   onlineUserIds,
+  publishMessage,
   userRoom,
   type Message,
   type RoomDetails,
@@ -25,8 +26,12 @@ export function roomRoutes(router: Router<ApiState>, { services, requireAuth, js
   const { orm, redis, emitter } = services;
   const log = services.logger.child({ module: 'rooms' });
   const knex = () => orm.em.getKnex();
+  // Stored already: a lost publish only delays delivery until the next message shows the gap
+  // (or the clients' next room:join with since).
   const broadcast = (message: Message): void => {
-    emitter.to(chatRoom(message.roomId)).emit('message', message);
+    publishMessage(redis, message).catch((err: unknown) => {
+      log.warn({ err: err instanceof Error ? err.message : String(err), roomId: message.roomId, seq: message.seq }, 'message not published');
+    });
   };
 
   router.post('/api/rooms', requireAuth, jsonBody, async (ctx) => {
@@ -74,8 +79,9 @@ export function roomRoutes(router: Router<ApiState>, { services, requireAuth, js
     }
     // Every gateway takes the user's sockets out of the room (ending their presence and typing there),
     // so a non-member receives nothing more. Also on a repeated leave: a socket left behind by an
-    // earlier leave whose request was lost goes too. Published after the broadcast on the same
-    // connection, so the leaving user still gets their own "left the room".
+    // earlier leave whose request was lost goes too. Published after the message on the same
+    // connection, so the leaving user still gets their own "left the room" (unless the gateway is
+    // holding it back for an earlier seq still on its way).
     emitter.in(userRoom(user.id)).socketsLeave(chatRoom(roomId));
     ctx.body = { ok: true };
   });

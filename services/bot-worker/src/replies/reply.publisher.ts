@@ -4,6 +4,7 @@ import {
   MESSAGE_COLUMNS,
   appendMessage,
   chatRoom,
+  encodeMessageBroadcast,
   toMessage,
   type BotName,
   type Logger,
@@ -13,7 +14,7 @@ import {
   type ServerToClientEvents,
 } from '@chat/common';
 import { RoomGoneError } from '../jobs/room-gone.error.js';
-import { SENT_TTL_SECONDS, publishOnce, type EncodedBroadcast } from './send-once.js';
+import { SENT_TTL_SECONDS, publishOnce } from './send-once.js';
 
 /** The query builder `orm.em.getKnex()` returns. */
 export type Knex = Parameters<typeof appendMessage>[0];
@@ -47,7 +48,7 @@ export interface ReplyPublisher {
 
 export interface ReplyPublisherDeps {
   knex: Knex;
-  /** The Redis client the broadcasts go out on (the adapter's default key `socket.io`). */
+  /** The Redis client replies go out on (the message channel) and AI deltas (the adapter's default key `socket.io`). */
   publisher: Pick<Redis, 'publish' | 'eval'>;
   logger: Logger;
   /** How long a job's "sent" marker lives; a stored reply older than this is never sent again. @default 7 days */
@@ -77,22 +78,6 @@ export function createReplyPublisher({ knex, publisher, logger, sentTtlSeconds =
       return sent;
     },
   });
-  // The same emitter encoding, captured instead of published, so the script sends the very bytes
-  // (channel `socket.io#/#<room>#`, msgpack packet) the gateways' adapters expect.
-  let captured: EncodedBroadcast | undefined;
-  const encoder = new Emitter<ServerToClientEvents>({
-    publish: (channel: string, payload: string | Buffer): Promise<number> => {
-      captured = { channel, payload };
-      return Promise.resolve(0);
-    },
-  });
-  const encode = (message: Message): EncodedBroadcast => {
-    captured = undefined;
-    encoder.to(chatRoom(message.roomId)).emit('message', message);
-    if (!captured) throw new Error('the emitter encoded nothing');
-    return captured;
-  };
-
   /** A failed broadcast fails the job: its retry finds the stored reply and sends it then. */
   const deliver = async (jobId: string, message: Message): Promise<boolean> => {
     const ageMs = Date.now() - Date.parse(message.timestamp);
@@ -100,7 +85,7 @@ export function createReplyPublisher({ knex, publisher, logger, sentTtlSeconds =
       log.info({ jobId, roomId: message.roomId, messageId: message.id }, 'the stored reply answered an old request; not sending it again');
       return false;
     }
-    const sent = await publishOnce(publisher, jobId, encode(message), sentTtlSeconds);
+    const sent = await publishOnce(publisher, jobId, encodeMessageBroadcast(message), sentTtlSeconds);
     if (!sent) log.info({ jobId, roomId: message.roomId, messageId: message.id }, 'the reply was sent before; not sending it again');
     return sent;
   };

@@ -1,4 +1,4 @@
-import type { Redis } from '@chat/common';
+import type { MessageBroadcast, Redis } from '@chat/common';
 
 /** Marks a job's reply as sent; lives as long as the queues can re-run or re-add the job. */
 export const sentKey = (jobId: string): string => `bot:sent:${jobId}`;
@@ -7,9 +7,9 @@ export const sentKey = (jobId: string): string => `bot:sent:${jobId}`;
 export const SENT_TTL_SECONDS = 7 * 24 * 3600;
 
 /**
- * Sets the job's sent marker and publishes the encoded broadcast in one atomic step:
+ * Sets the job's sent marker and publishes the stored reply in one atomic step:
  * the PUBLISH happens only if the marker was not there. KEYS[1] the marker,
- * ARGV[1] the adapter channel, ARGV[2] the encoded packet, ARGV[3] the marker's TTL.
+ * ARGV[1] the message channel, ARGV[2] the message (JSON), ARGV[3] the marker's TTL.
  */
 const SEND_ONCE_SCRIPT = `
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then
@@ -19,16 +19,11 @@ end
 return 0
 `;
 
-export interface EncodedBroadcast {
-  channel: string;
-  payload: string | Buffer;
-}
-
 /** True when this call published; false when an earlier one had (the marker exists). */
 export async function publishOnce(
   redis: Pick<Redis, 'eval'>,
   jobId: string,
-  broadcast: EncodedBroadcast,
+  broadcast: MessageBroadcast,
   ttlSeconds: number = SENT_TTL_SECONDS,
 ): Promise<boolean> {
   const result = await redis.eval(SEND_ONCE_SCRIPT, 1, sentKey(jobId), broadcast.channel, broadcast.payload, ttlSeconds);

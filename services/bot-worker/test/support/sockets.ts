@@ -3,12 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
-import { chatRoom, createRedis, type AiDeltaEvent, type ClientToServerEvents, type Message, type ServerToClientEvents } from '@chat/common';
+import { chatRoom, createRedis, subscribeToMessages, type AiDeltaEvent, type ClientToServerEvents, type Message, type ServerToClientEvents } from '@chat/common';
 import { waitFor } from '@chat/testkit';
 
 /**
  * A bare Socket.IO server on the Redis adapter, standing in for one gateway replica:
- * a client that connects with `auth: {roomId}` is joined to `chatRoom(roomId)`.
+ * a client that connects with `auth: {roomId}` is joined to `chatRoom(roomId)`, and
+ * stored messages from the message channel go to the sockets of their room.
  */
 export interface SocketReplica {
   url: string;
@@ -24,6 +25,7 @@ export async function startSocketReplica(redisUrl: string): Promise<SocketReplic
     const roomId: unknown = socket.handshake.auth.roomId;
     if (typeof roomId === 'string') void socket.join(chatRoom(roomId));
   });
+  const unsubscribe = await subscribeToMessages(sub, (m) => io.local.to(chatRoom(m.roomId)).emit('message', m));
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
   let closed: Promise<void> | undefined;
@@ -31,6 +33,7 @@ export async function startSocketReplica(redisUrl: string): Promise<SocketReplic
     url: `http://127.0.0.1:${port}`,
     close: () =>
       (closed ??= (async () => {
+        await unsubscribe();
         await io.close();
         // The adapter's close() sends its unsubscribes without waiting: let them finish first.
         await sub.ping();

@@ -11,14 +11,18 @@ export function roomEventListeners(ctx: AckContext, gw: GatewayContext): EventLi
     const room = await gw.rooms.roomForMember(roomId, user.id);
     if (socket.disconnected) throw new AppError('unavailable', 'disconnected');
     const wasJoined = socket.rooms.has(chatRoom(roomId));
-    // Join before reading `missed`: what commits later arrives live, so nothing
-    // falls between the two (a message may come both ways; clients keep one per seq).
+    // Join, then at once ask which seq the room's sockets here have been given up to:
+    // every later one reaches this socket live, so `missed` ends there and nothing
+    // comes both ways or falls between the two.
     await socket.join(chatRoom(roomId));
+    const delivered = gw.fanout.track(roomId);
     try {
-      await gw.presence.join(socket.id, roomId, user);
+      const [upTo] = await Promise.all([delivered, gw.presence.join(socket.id, roomId, user)]);
       const [onlineIds, missed] = await Promise.all([
         onlineUserIds(gw.redis, roomId),
-        since === undefined ? Promise.resolve([]) : findMessages(gw.knex, roomId, { limit: MISSED_MAX, after: since }),
+        since === undefined || since >= upTo
+          ? Promise.resolve([])
+          : findMessages(gw.knex, roomId, { limit: MISSED_MAX, after: since, before: upTo + 1 }),
       ]);
       // `online` holds the contract's whole users ({id, username, createdAt}), read from PostgreSQL.
       const online = await gw.rooms.fullUsers([...onlineIds]);

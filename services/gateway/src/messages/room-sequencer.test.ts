@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger, type Message } from '@chat/common';
+import { RoomSequencer } from './room-sequencer.js';
+
+const roomId = randomUUID();
+const message = (seq: number, room = roomId): Message => ({
+  id: randomUUID(),
+  roomId: room,
+  seq,
+  type: 'system',
+  content: `m${seq}`,
+  sender: null,
+  clientId: null,
+  timestamp: new Date().toISOString(),
+});
+const settle = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A sequencer over an in-memory "database" of stored messages. */
+function setup(options: { lastSeq?: number; stored?: Message[]; gapTimeoutMs?: number; failFetches?: number } = {}) {
+  const delivered: number[] = [];
+  const stored = new Map((options.stored ?? []).map((m) => [m.seq, m]));
+  const fetches: [number, number][] = [];
+  let failures = options.failFetches ?? 0;
+  const sequencer = new RoomSequencer({
+    logger: createLogger({ service: 'test', level: 'silent' }),
+    gapTimeoutMs: options.gapTimeoutMs ?? 20,
+    deliver: (m) => delivered.push(m.seq),
+    lastSeq: async () => options.lastSeq ?? 0,
+    fetch: async (_room, after, before) => {
+      fetches.push([after, before]);
+      if (failures-- > 0) throw new Error('database down');
+      return [...stored.values()].filter((m) => m.seq > after && m.seq < before).sort((a, b) => a.seq - b.seq);
+    },
+  });
+  return { sequencer, delivered, fetches, stored };
+}
+
+let active: RoomSequencer | undefined;
+afterEach(() => active?.stop());
+
+describe('RoomSequencer', () => {
+  it('delivers messages that arrive out of order in seq order, each once', async () => {
+    const { sequencer, delivered } = setup({ lastSeq: 4 });
+    active = sequencer;
+    expect(await sequencer.track(roomId)).toBe(4);
+    for (const seq of [6, 5, 5, 8, 7, 4, 9]) sequencer.push(message(seq));
+    expect(delivered).toEqual([5, 6, 7, 8, 9]);
+  });
+
+  it('ignores rooms without a tracked socket', () => {
+    const { sequencer, delivered } = setup();
+    active = sequencer;
+    sequencer.push(message(1));
+    expect(delivered).toEqual([]);
+    expect(sequencer.stats.rooms).toBe(0);
+  });
+
+  it('holds what arrives before the room\'s last seq is known, then delivers only what came after it', async () => {
+    const { sequencer, delivered } = setup({ lastSeq: 10 });
+    active = sequencer;
+    const ready = sequencer.track(roomId);
+    sequencer.push(message(12));
+    sequencer.push(message(10));
+    sequencer.push(message(11));
+    expect(delivered).toEqual([]);
+    expect(await ready).toBe(10);
+    expect(delivered).toEqual([11, 12]);
+  });
+
+  it('tells a socket that joins later the last seq already delivered', async () => {
+    const { sequencer } = setup({ lastSeq: 2 });
+    active = sequencer;
+    await sequencer.track(roomId);
+    sequencer.push(message(3));
+    sequencer.push(message(5));
+    expect(await sequencer.track(roomId)).toBe(3);
+  });
+
+  it('reads a seq that never arrives from the database, after the gap timeout, and goes on in order', async () => {
+    const { sequencer, delivered, fetches } = setup({ lastSeq: 0, stored: [message(1), message(2)] });
+    active = sequencer;
+    await sequencer.track(roomId);
+    sequencer.push(message(3));
+    expect(delivered).toEqual([]);
+    await settle(60);
+    expect(fetches).toEqual([[0, 3]]);
+    expect(delivered).toEqual([1, 2, 3]);
+    sequencer.push(message(2));
+    sequencer.push(message(4));
+    expect(delivered).toEqual([1, 2, 3, 4]);
+  });
+
+  it('does not read the database when the missing seq comes within the timeout', async () => {
+    const { sequencer, delivered, fetches } = setup({ lastSeq: 0, gapTimeoutMs: 50 });
+    active = sequencer;
+    await sequencer.track(roomId);
+    sequencer.push(message(2));
+    await settle(10);
+    sequencer.push(message(1));
+    await settle(80);
+    expect(delivered).toEqual([1, 2]);
+    expect(fetches).toEqual([]);
+  });
+
+  it('tries the database again when a read fails', async () => {
+    const { sequencer, delivered, fetches } = setup({ lastSeq: 0, stored: [message(1)], failFetches: 1 });
+    active = sequencer;
+    await sequencer.track(roomId);
+    sequencer.push(message(2));
+    await settle(120);
+    expect(fetches.length).toBe(2);
+    expect(delivered).toEqual([1, 2]);
+  });
+
+  it('skips a seq the database does not have either, so delivery never stalls', async () => {
+    const { sequencer, delivered } = setup({ lastSeq: 0 });
+    active = sequencer;
+    await sequencer.track(roomId);
+    sequencer.push(message(3));
+    await settle(60);
+    expect(delivered).toEqual([3]);
+  });
+
+  it('forgets a room its last socket left, and starts again from the stored last seq', async () => {
+    const { sequencer, delivered } = setup({ lastSeq: 7 });
+    active = sequencer;
+    await sequencer.track(roomId);
+    sequencer.push(message(8));
+    sequencer.forget(roomId);
+    sequencer.push(message(9));
+    expect(sequencer.stats.rooms).toBe(0);
+    expect(await sequencer.track(roomId)).toBe(7);
+    sequencer.push(message(8));
+    expect(delivered).toEqual([8, 8]);
+  });
+
+  it('keeps rooms apart', async () => {
+    const other = randomUUID();
+    const { sequencer, delivered } = setup({ lastSeq: 0 });
+    active = sequencer;
+    await Promise.all([sequencer.track(roomId), sequencer.track(other)]);
+    sequencer.push(message(2, other));
+    sequencer.push(message(1, roomId));
+    sequencer.push(message(1, other));
+    expect(delivered).toEqual([1, 1, 2]);
+    expect(sequencer.stats.waiting).toBe(0);
+  });
+});
