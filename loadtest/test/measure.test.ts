@@ -97,9 +97,11 @@ describe('stepProblems', () => {
     expect(stepProblems({ ...clean(), latencyMs: { ...clean().latencyMs, p99: NaN } }, { maxP99Ms: 100 })).toEqual(['p99 > 100 ms']);
   });
 
-  it('reports loss and duplicates over a run as faults, but not load limits or reordering across gateways', () => {
-    expect(faults([clean(), { ...clean(), sendErrors: { timeout: 3 }, late: 4, outOfOrder: 5 }])).toEqual([]);
-    expect(faults([{ ...clean(), lost: 2 }, { ...clean(), duplicates: 1 }])).toEqual([
+  it('reports loss and duplicates over a run as faults, and reordering only where the target promises order', () => {
+    const unordered = { ...clean(), sendErrors: { timeout: 3 }, late: 4, outOfOrder: 5 };
+    expect(faults([clean(), unordered], false)).toEqual([]);
+    expect(faults([clean(), unordered], true)).toEqual(['5 deliveries out of seq order']);
+    expect(faults([{ ...clean(), lost: 2 }, { ...clean(), duplicates: 1 }], false)).toEqual([
       '2 deliveries of acknowledged messages never arrived',
       '1 duplicate deliveries',
     ]);

@@ -100,16 +100,17 @@ export function stepProblems(r: StepReport, bound: { maxP99Ms?: number; targetRa
 }
 
 /**
- * Faults over a run's steps, not load limits: acknowledged messages never delivered and
- * duplicate deliveries. Arrivals out of seq order are not among them: the contract lets
- * messages committed on different gateways at once reach a socket in either order
- * (clients order by seq); they are counted (ooo) and keep a step from being the best.
+ * Faults over a run's steps, not load limits: acknowledged messages never delivered,
+ * duplicate deliveries, and — where the target promises order (`ours`: each gateway
+ * delivers a room in seq order) — arrivals out of seq order. The bare baseline does
+ * not order deliveries; its ooo is counted and keeps a step from being the best.
  */
-export function faults(reports: readonly StepReport[]): string[] {
-  const total = (key: 'lost' | 'duplicates'): number => reports.reduce((a, r) => a + r[key], 0);
+export function faults(reports: readonly StepReport[], promisesOrder: boolean): string[] {
+  const total = (key: 'lost' | 'duplicates' | 'outOfOrder'): number => reports.reduce((a, r) => a + r[key], 0);
   const found: string[] = [];
   if (total('lost') > 0) found.push(`${total('lost')} deliveries of acknowledged messages never arrived`);
   if (total('duplicates') > 0) found.push(`${total('duplicates')} duplicate deliveries`);
+  if (promisesOrder && total('outOfOrder') > 0) found.push(`${total('outOfOrder')} deliveries out of seq order`);
   return found;
 }
 
