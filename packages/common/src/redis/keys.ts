@@ -15,6 +15,8 @@ export const redisKeys = {
    * bot workers) to every gateway, which delivers each room's messages to its sockets in seq order.
    */
   messageChannel: 'chat:messages',
+  /** Set once a bot job's reply went out: the job (re-run, re-added) never sends it again. */
+  botReplySent: (jobId: string) => `bot:sent:${jobId}`,
   /** Prefix of the Socket.IO Redis adapter's channels. */
   adapterPrefix: 'socket.io',
 } as const;

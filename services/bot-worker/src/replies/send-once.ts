@@ -1,7 +1,4 @@
-import type { MessageBroadcast, Redis } from '@chat/common';
-
-/** Marks a job's reply as sent; lives as long as the queues can re-run or re-add the job. */
-export const sentKey = (jobId: string): string => `bot:sent:${jobId}`;
+import { redisKeys, type MessageBroadcast, type Redis } from '@chat/common';
 
 /** Seven days: longer than BullMQ keeps a job (24 h completed, 7 days failed). */
 export const SENT_TTL_SECONDS = 7 * 24 * 3600;
@@ -26,6 +23,6 @@ export async function publishOnce(
   broadcast: MessageBroadcast,
   ttlSeconds: number = SENT_TTL_SECONDS,
 ): Promise<boolean> {
-  const result = await redis.eval(SEND_ONCE_SCRIPT, 1, sentKey(jobId), broadcast.channel, broadcast.payload, ttlSeconds);
+  const result = await redis.eval(SEND_ONCE_SCRIPT, 1, redisKeys.botReplySent(jobId), broadcast.channel, broadcast.payload, ttlSeconds);
   return result === 1;
 }
