@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '@chat/testkit';
+import type { StepReport } from '../src/scenarios/delivery-step.js';
 
 const run = promisify(execFile);
 let dir: string;
@@ -37,19 +38,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-interface Report {
-  sent: number;
-  acked: number;
-  delivered: number;
-  expected: number;
-  lost: number;
-  late: number;
-  duplicates: number;
-  outOfOrder: number;
-  sendSeconds: number;
-  deliverySeconds: number;
-  deliveredPerSecond: number;
-}
+/** What the runner writes of a step: the scenarios' own report type (JSON keeps every field). */
+type Report = StepReport;
 
 interface SendResult {
   target: string;
