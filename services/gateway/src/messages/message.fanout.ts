@@ -1,4 +1,4 @@
-import { findMessages, publishMessage, subscribeToMessages, type Logger, type Message } from '@chat/common';
+import { findMessages, publishMessage, roomLastSeq, subscribeToMessages, type Logger, type Message } from '@chat/common';
 import { chatRoom } from '@chat/common/contract';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
@@ -39,10 +39,7 @@ export function createMessageFanout(deps: MessageFanoutDeps): MessageFanout {
     logger: deps.logger,
     gapTimeoutMs: deps.gapTimeoutMs,
     deliver: (message) => server.local.to(chatRoom(message.roomId)).emit('message', message),
-    lastSeq: async (roomId) => {
-      const { rows } = await knex.raw<{ rows: { last_seq: string }[] }>('select last_seq from rooms where id = ?', [roomId]);
-      return Number(rows[0]?.last_seq ?? 0);
-    },
+    lastSeq: (roomId) => roomLastSeq(knex, roomId),
     fetch: (roomId, after, before) => findMessages(knex, roomId, { after, before, limit: 100 }),
   });
 
