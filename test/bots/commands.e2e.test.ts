@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommandQueues, createRedis } from '@chat/common';
-import type { AuthResponse, MessageSendResult } from '@chat/common/contract';
+import type { MessageSendResult } from '@chat/common/contract';
 import { startCluster, waitFor, type Cluster } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { startFakeOpenAi, type FakeOpenAi } from '../../services/bot-worker/test/fakes/fake-openai.js';
 import { startFakeStooq, type FakeStooq } from '../../services/bot-worker/test/fakes/fake-stooq.js';
-import { Client, Rest } from './support/chat.js';
+import { Client, Rest, twoReplicaRoom as sharedTwoReplicaRoom, type TwoReplicaRoom } from './support/chat.js';
 
 const COMMAND_LIMIT = 5;
 let cluster: Cluster;
@@ -38,18 +38,7 @@ afterAll(async () => {
   await Promise.allSettled([stooq?.close(), openai?.close()]);
 });
 
-/** A room with two members, alice connected to gw1 and bob to gw2, both joined. */
-async function twoReplicaRoom(): Promise<{ roomId: string; alice: AuthResponse; bob: AuthResponse; onGw1: Client; onGw2: Client }> {
-  const [alice, bob] = await Promise.all([rest.register('alice'), rest.register('bob')]);
-  const room = await rest.createRoom(alice.token);
-  await rest.joinRoom(bob.token, room.id);
-  const onGw1 = await Client.on(cluster.url, 'gw1', alice.token);
-  const onGw2 = await Client.on(cluster.url, 'gw2', bob.token);
-  clients.push(onGw1, onGw2);
-  await onGw1.join(room.id);
-  await onGw2.join(room.id);
-  return { roomId: room.id, alice, bob, onGw1, onGw2 };
-}
+const twoReplicaRoom = (): Promise<TwoReplicaRoom> => sharedTwoReplicaRoom(rest, cluster.url, clients);
 
 function jobIdOf(ack: Awaited<ReturnType<Client['send']>>): string {
   if (!ack.ok) throw new Error(`send refused: ${ack.error.code} ${ack.error.message}`);

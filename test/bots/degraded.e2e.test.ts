@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuthResponse } from '@chat/common/contract';
 import { startCluster, waitFor, type Cluster } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { AI_NOT_CONFIGURED_TEXT } from '../../services/bot-worker/src/ai/ai.replies.js';
 import { startFakeStooq, type FakeStooq } from '../../services/bot-worker/test/fakes/fake-stooq.js';
-import { Client, Rest } from './support/chat.js';
+import { Client, Rest, twoReplicaRoom as sharedTwoReplicaRoom, type TwoReplicaRoom } from './support/chat.js';
 
 let cluster: Cluster;
 let stooq: FakeStooq;
@@ -28,18 +27,7 @@ afterAll(async () => {
   await stooq?.close();
 });
 
-/** A room with two members, alice connected to gw1 and bob to gw2, both joined. */
-async function twoReplicaRoom(): Promise<{ roomId: string; alice: AuthResponse; onGw1: Client; onGw2: Client }> {
-  const [alice, bob] = await Promise.all([rest.register('alice'), rest.register('bob')]);
-  const room = await rest.createRoom(alice.token);
-  await rest.joinRoom(bob.token, room.id);
-  const onGw1 = await Client.on(cluster.url, 'gw1', alice.token);
-  const onGw2 = await Client.on(cluster.url, 'gw2', bob.token);
-  clients.push(onGw1, onGw2);
-  await onGw1.join(room.id);
-  await onGw2.join(room.id);
-  return { roomId: room.id, alice, onGw1, onGw2 };
-}
+const twoReplicaRoom = (): Promise<TwoReplicaRoom> => sharedTwoReplicaRoom(rest, cluster.url, clients);
 
 describe('bot commands with parts of the cluster missing', () => {
   it('answers /ai and /summary that the AI is not configured when the worker has no API key', async () => {

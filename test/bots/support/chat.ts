@@ -100,3 +100,24 @@ export class Client {
     return ack;
   }
 }
+
+export interface TwoReplicaRoom {
+  roomId: string;
+  alice: AuthResponse;
+  bob: AuthResponse;
+  onGw1: Client;
+  onGw2: Client;
+}
+
+/** A room with two members, alice connected to gw1 and bob to gw2, both joined; the clients go into `opened`. */
+export async function twoReplicaRoom(rest: Rest, clusterUrl: string, opened: Client[]): Promise<TwoReplicaRoom> {
+  const [alice, bob] = await Promise.all([rest.register('alice'), rest.register('bob')]);
+  const room = await rest.createRoom(alice.token);
+  await rest.joinRoom(bob.token, room.id);
+  const onGw1 = await Client.on(clusterUrl, 'gw1', alice.token);
+  const onGw2 = await Client.on(clusterUrl, 'gw2', bob.token);
+  opened.push(onGw1, onGw2);
+  await onGw1.join(room.id);
+  await onGw2.join(room.id);
+  return { roomId: room.id, alice, bob, onGw1, onGw2 };
+}
