@@ -1,5 +1,6 @@
 /** `npm run migrate`: applies pending migrations to DATABASE_URL. */
-import { createOrm, loadOrExit, migrate, parseEnv, env } from '@chat/common';
+import { loadOrExit, parseEnv, env } from '@chat/runtime';
+import { createOrm, migrate } from '@chat/store';
 
 const { DATABASE_URL } = loadOrExit(() =>
   parseEnv({ DATABASE_URL: env.url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/chat') }, process.env),

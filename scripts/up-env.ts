@@ -1,4 +1,4 @@
-import { env, parseEnv, type Env } from '@chat/common';
+import { env, parseEnv, type Env } from '@chat/runtime';
 
 export interface UpEnv {
   gateways: number;

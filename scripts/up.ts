@@ -8,9 +8,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadOrExit, serviceVariableNames } from '@chat/common';
-import { createMigratedDatabase, isListening, repoRoot, startNginx, startPostgres, startRedis, startService } from '@chat/testkit';
-import type { NginxServer, PostgresServer, RedisServer, RunningService } from '@chat/testkit';
+import { loadOrExit, serviceVariableNames } from '@chat/runtime';
+import { createMigratedDatabase, isListening, repoRoot, startNginx, startPostgres, startRedis, startService, type NginxServer, type PostgresServer, type RedisServer, type RunningService } from '@chat/testkit';
 import { loadUpEnv } from './up-env.js';
 
 const upEnv = loadOrExit(() => loadUpEnv(process.env));
@@ -69,7 +68,7 @@ async function main(): Promise<void> {
     databaseUrl = exists === '1' ? postgres.databaseUrl('chat') : await createMigratedDatabase(postgres, 'chat');
   }
   // Migrations (idempotent) before any service starts.
-  const { createOrm, migrate } = await import('@chat/common');
+  const { createOrm, migrate } = await import('@chat/store');
   const orm = await createOrm({ databaseUrl, poolMax: 1 });
   const applied = await migrate(orm).finally(() => orm.close(true));
   if (applied.length > 0) console.log(`migrations applied: ${applied.join(', ')}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Message } from '@chat/common/contract';
+import type { Message } from '@chat/contract';
 import type { LoadSocket } from '../src/clients/sockets.js';
 import { DeliveryLedger, splitLate, StepStats } from '../src/measure/delivery.js';
 import { faults, stepProblems, type StepReport } from '../src/scenarios/delivery-step.js';

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { Ack, Message, MessageSendResult, RoomJoinResult } from '@chat/common/contract';
+import type { Ack, Message, MessageSendResult, RoomJoinResult } from '@chat/contract';
 import { startCluster, waitFor, type Cluster } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { createSession, decodeFrame, encodeAck, encodeConnect, encodeEvent, socketUrl, type Session } from '../k6/lib/socketio.js';

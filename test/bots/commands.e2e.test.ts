@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCommandQueues, createRedis } from '@chat/common';
-import type { MessageSendResult } from '@chat/common/contract';
+import { createCommandQueues, createRedis } from '@chat/runtime';
+import type { MessageSendResult } from '@chat/contract';
 import { startCluster, waitFor, type Cluster } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { startFakeOpenAi, type FakeOpenAi } from '../../services/bot-worker/test/fakes/fake-openai.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuthResponse, Message } from '@chat/common/contract';
+import type { AuthResponse, Message } from '@chat/contract';
 import { call, closeAll, connect, Inbox, ok, replicaOf, type ChatSocket } from '../../services/gateway/test/support/client.js';
 import { startChatCluster, type ChatCluster } from './support/cluster.js';
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrm, createRedis, redisKeys, type Orm } from '@chat/common';
-import type { AuthResponse } from '@chat/common/contract';
+import { createRedis, redisKeys } from '@chat/runtime';
+import { createOrm, type Orm } from '@chat/store';
+import type { AuthResponse } from '@chat/contract';
 import { sleep, waitFor } from '@chat/testkit';
 import type { Redis } from 'ioredis';
 import { call, closeAll, connect, Inbox, ok, replicaOf, type ChatSocket } from '../../services/gateway/test/support/client.js';

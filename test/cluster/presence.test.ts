@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedis, redisKeys } from '@chat/common';
-import { TYPING_TTL_MS, type AuthResponse } from '@chat/common/contract';
+import { createRedis, redisKeys } from '@chat/runtime';
+import { TYPING_TTL_MS, type AuthResponse } from '@chat/contract';
 import { waitFor } from '@chat/testkit';
 import type { Redis } from 'ioredis';
 import { call, closeAll, Inbox, ok, type ChatSocket } from '../../services/gateway/test/support/client.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadApiConfig, loadGatewayConfig, loadWorkerConfig, type Env } from '@chat/common';
+import { ConfigError, loadApiConfig, loadGatewayConfig, loadWorkerConfig, type Env } from '@chat/runtime';
 import { repoRoot } from '@chat/testkit';
 import {
   buildOf,

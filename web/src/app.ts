@@ -1,4 +1,4 @@
-import { messageSchema, type AuthResponse, type Room } from '@chat/common/contract';
+import { messageSchema, type AuthResponse, type Room } from '@chat/contract';
 import type { ApiClient } from './api/client.js';
 import { describe } from './api/errors.js';
 import { RoomController } from './rooms/room.controller.js';

@@ -1,5 +1,5 @@
 import './styles.css';
-import type { AuthResponse } from '@chat/common/contract';
+import type { AuthResponse } from '@chat/contract';
 import { ChatApp } from './app.js';
 import { createApiClient } from './api/client.js';
 import { ApiError } from './api/errors.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Message } from '@chat/common/contract';
+import type { Message } from '@chat/contract';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { describeError } from '../src/api/errors.js';
 import { AiStreams } from '../src/messages/ai-streams.js';

@@ -1,5 +1,5 @@
-import { signToken } from '@chat/common';
-import type { AuthResponse, Room } from '@chat/common/contract';
+import { signToken } from '@chat/runtime';
+import type { AuthResponse, Room } from '@chat/contract';
 import { startCluster, TEST_JWT_SECRET, type Cluster } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';

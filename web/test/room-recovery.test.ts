@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MISSED_MAX, type Ack, type Message, type MessageSendResult, type Room, type RoomJoinResult } from '@chat/common/contract';
+import { MISSED_MAX, type Ack, type Message, type MessageSendResult, type Room, type RoomJoinResult } from '@chat/contract';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../src/api/errors.js';
 import { Outbox, type OutboxDeps } from '../src/messages/outbox.js';

@@ -3,7 +3,8 @@
  * pending migrations to DATABASE_URL and exits 0, so the services that depend on it
  * start against the current schema. Compiled into the API image as `dist/migrate.js`.
  */
-import { createLogger, createOrm, env, loadOrExit, migrate, parseEnv } from '@chat/common';
+import { createLogger, env, loadOrExit, parseEnv } from '@chat/runtime';
+import { createOrm, migrate } from '@chat/store';
 
 const config = loadOrExit(() =>
   parseEnv(

@@ -1,4 +1,4 @@
-import type { AuthResponse, Room } from '@chat/common/contract';
+import type { AuthResponse, Room } from '@chat/contract';
 
 /** The contract's REST calls the load runner and its tests need, against nginx (`/api/…`). */
 export class RestClient {

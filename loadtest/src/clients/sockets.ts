@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, Message, ServerToClientEvents } from '@chat/common/contract';
+import type { ClientToServerEvents, Message, ServerToClientEvents } from '@chat/contract';
 import type { Account, Target } from '../env/target.js';
 import { Samples } from '../measure/samples.js';
 import { SeqTracker } from '../measure/sequence.js';

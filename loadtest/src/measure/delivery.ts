@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Ack, Message, MessageSendResult } from '@chat/common/contract';
+import type { Ack, Message, MessageSendResult } from '@chat/contract';
 import type { LoadSocket } from '../clients/sockets.js';
 import { Samples, type Summary } from './samples.js';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createOrm, migrate } from '@chat/common';
+import { createOrm, migrate } from '@chat/store';
 import type { PostgresServer } from './postgres.js';
 
 /** Creates a database and applies every migration to it; returns its URL. */

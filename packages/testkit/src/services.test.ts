@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceVariableNames } from '@chat/common';
+import { serviceVariableNames } from '@chat/runtime';
 import { startRedis, type RedisServer } from './redis.js';
 import { serviceEnvironment, startService } from './services.js';
 import { TEST_JWT_SECRET } from './cluster.js';

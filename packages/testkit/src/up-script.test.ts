@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@chat/common';
+import { ConfigError } from '@chat/runtime';
 import { loadUpEnv } from '../../../scripts/up-env.js';
 import { repoRoot } from './nginx.js';
 import { startProcess } from './process.js';

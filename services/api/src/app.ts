@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
-import { createHttpMetrics, createRegistry, type Registry } from '@chat/common';
+import { createHttpMetrics, createRegistry, type Registry } from '@chat/runtime';
 import { authRoutes } from './auth/auth.routes.js';
 import { requireAuth } from './auth/require-auth.js';
 import type { ApiDeps, ApiServices, ApiState } from './context.js';

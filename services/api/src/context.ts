@@ -2,7 +2,9 @@ import type { Emitter } from '@socket.io/redis-emitter';
 import type { ParameterizedContext } from 'koa';
 import type { RouterContext } from '@koa/router';
 import type { Redis } from 'ioredis';
-import type { ApiConfig, Logger, Orm, ServerToClientEvents, VerifiedToken } from '@chat/common';
+import type { ServerToClientEvents } from '@chat/contract';
+import type { ApiConfig, Logger, VerifiedToken } from '@chat/runtime';
+import type { Orm } from '@chat/store';
 
 /** Broadcasts into Socket.IO rooms on every gateway through Redis. */
 export type ChatEmitter = Emitter<ServerToClientEvents>;

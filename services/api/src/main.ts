@@ -1,4 +1,4 @@
-import { createLogger, createRedis, loadApiConfig, loadOrExit } from '@chat/common';
+import { createLogger, createRedis, loadApiConfig, loadOrExit } from '@chat/runtime';
 import { createApi } from './app.js';
 import { connectOrm } from './db/connect.js';
 

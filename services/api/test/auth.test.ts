@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, TEST_JWT_SECRET, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
-import { authResponseSchema, errorBodySchema, userSchema } from '@chat/common';
+import { authResponseSchema, errorBodySchema, userSchema } from '@chat/contract';
 import { client, startTestApi, type Client, type TestApi } from './harness.js';
 
 let redis: RedisServer;

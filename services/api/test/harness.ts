@@ -1,15 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { TEST_JWT_SECRET } from '@chat/testkit';
-import {
-  createLogger,
-  createOrm,
-  createRedis,
-  loadApiConfig,
-  type AuthResponse,
-  type Orm,
-  type Redis,
-  type Room,
-} from '@chat/common';
+import { type AuthResponse, type Room } from '@chat/contract';
+import { createLogger, createRedis, loadApiConfig, type Redis } from '@chat/runtime';
+import { createOrm, type Orm } from '@chat/store';
 import { createApi, type Api, type ApiOptions } from '../src/index.js';
 
 export interface TestApi {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
-import { appendMessages, historyResponseSchema, type AuthResponse, type MessageDraft, type Room } from '@chat/common';
+import { historyResponseSchema, type AuthResponse, type Room } from '@chat/contract';
+import { appendMessages, type MessageDraft } from '@chat/store';
 import { client, startTestApi, type Client, type TestApi } from './harness.js';
 
 const TOTAL = 250;

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, waitFor, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
-import { chatRoom, historyResponseSchema, roomSchema, userRoom } from '@chat/common';
+import { historyResponseSchema, roomSchema } from '@chat/contract';
+import { chatRoom, userRoom } from '@chat/runtime';
 import { client, startTestApi, type Client, type TestApi } from './harness.js';
 import { startSocketServer } from './socket-fixture.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
-import { errorBodySchema, type AuthResponse, type Room } from '@chat/common';
+import { errorBodySchema, type AuthResponse, type Room } from '@chat/contract';
 import { client, startTestApi, type Client, type Reply, type TestApi } from './harness.js';
 import { startTcpProxy } from './tcp-proxy.js';
 

@@ -3,7 +3,8 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, waitFor, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
-import { chatRoom, redisKeys, roomDetailsSchema, roomSchema, tokenRoom, type Room } from '@chat/common';
+import { roomDetailsSchema, roomSchema, type Room } from '@chat/contract';
+import { chatRoom, redisKeys, tokenRoom } from '@chat/runtime';
 import { client, startTestApi, type Client, type TestApi } from './harness.js';
 import { startSocketServer } from './socket-fixture.js';
 

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { createLogger, createOrm, createRedis, loadOrExit, loadWorkerConfig } from '@chat/common';
+import { createLogger, createRedis, loadOrExit, loadWorkerConfig } from '@chat/runtime';
+import { createOrm } from '@chat/store';
 import { safeError } from './safe-error.js';
 import { createStatusServer } from './status/status.server.js';
 import { createBotWorker } from './worker.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadWorkerConfig } from '@chat/common';
+import { ConfigError, loadWorkerConfig } from '@chat/runtime';
 
 describe('worker configuration', () => {
   it('has production defaults for retries and crash recovery', () => {

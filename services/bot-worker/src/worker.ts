@@ -1,16 +1,7 @@
 import { UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
-import {
-  QUEUE_AI,
-  QUEUE_STOCK,
-  createRegistry,
-  type AiJob,
-  type BotJobResult,
-  type Logger,
-  type Orm,
-  type Redis,
-  type Registry,
-  type StockJob,
-} from '@chat/common';
+import { QUEUE_AI, QUEUE_STOCK, type AiJob, type BotJobResult, type StockJob } from '@chat/contract';
+import { createRegistry, type Logger, type Redis, type Registry } from '@chat/runtime';
+import { type Orm } from '@chat/store';
 import { createAiClient, type AiClient } from './ai/ai.client.js';
 import { createAiProcessor } from './ai/ai.worker.js';
 import { exponentialBackoff } from './jobs/backoff.js';

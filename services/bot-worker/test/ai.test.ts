@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { appendMessage } from '@chat/common';
+import { appendMessage } from '@chat/store';
 import { sleep, waitFor } from '@chat/testkit';
 import { AI_NOT_CONFIGURED_TEXT, AI_UNAVAILABLE_TEXT, ASK_SYSTEM_PROMPT, NOTHING_TO_SUMMARISE_TEXT, SUMMARY_SYSTEM_PROMPT } from '../src/index.js';
 import { startHarness, type Harness, type Room } from './support/harness.js';

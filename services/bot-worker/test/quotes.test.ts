@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { appendMessage, commandRequestId } from '@chat/common';
+import { commandRequestId } from '@chat/runtime';
+import { appendMessage } from '@chat/store';
 import { sleep, waitFor } from '@chat/testkit';
 import { STOCK_UNAVAILABLE_TEXT } from '../src/index.js';
 import { failThenOk } from './fakes/fake-stooq.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { appendMessage, commandRequestId, createRedis, type Redis } from '@chat/common';
+import { commandRequestId, createRedis, type Redis } from '@chat/runtime';
+import { appendMessage } from '@chat/store';
 import { sleep, waitFor } from '@chat/testkit';
 import { startHarness, type Harness } from './support/harness.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
-import { createRedis } from '@chat/common';
+import { createRedis } from '@chat/runtime';
 import { freePort, sleep, startRedis, startService, waitFor, type RunningService } from '@chat/testkit';
 import { createBotWorker, createStatusServer } from '../src/index.js';
 import { logger, startHarness, type Harness } from './support/harness.js';

@@ -1,4 +1,4 @@
-import type { CommandQueues, GatewayConfig, Logger } from '@chat/common';
+import type { CommandQueues, GatewayConfig, Logger } from '@chat/runtime';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import type { CommitQueue } from './messages/commit-queue.js';

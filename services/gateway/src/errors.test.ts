@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '@chat/common';
+import { AppError } from '@chat/contract';
 import { dataErrorCode, safeError, toAppError } from './errors.js';
 
 describe('errors', () => {

@@ -1,4 +1,4 @@
-import { AppError } from '@chat/common';
+import { AppError } from '@chat/contract';
 
 /**
  * Network and server-state codes of Node, PostgreSQL (class 08/57, and 25P03:

@@ -2,16 +2,9 @@ import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import type { Redis } from 'ioredis';
-import {
-  createRegistry,
-  redisKeys,
-  type CommandQueues,
-  type GatewayConfig,
-  type Logger,
-  type Orm,
-  type Registry,
-} from '@chat/common';
-import { chatRoom, userRoom, type Ack } from '@chat/common/contract';
+import { chatRoom, createRegistry, redisKeys, userRoom, type CommandQueues, type GatewayConfig, type Logger, type Registry } from '@chat/runtime';
+import { type Orm } from '@chat/store';
+import { type Ack } from '@chat/contract';
 import { handshakeAuth } from './auth/handshake.js';
 import type { GatewayContext } from './context.js';
 import { safeError } from './errors.js';

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
-import { createCommandQueues, createLogger, createOrm, createRedis, loadGatewayConfig, loadOrExit } from '@chat/common';
+import { createCommandQueues, createLogger, createRedis, loadGatewayConfig, loadOrExit } from '@chat/runtime';
+import { createOrm } from '@chat/store';
 import { safeError } from './errors.js';
 import { createGateway } from './gateway.js';
 

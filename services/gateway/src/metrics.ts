@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, type Registry } from '@chat/common';
+import { Counter, Gauge, Histogram, type Registry } from '@chat/runtime';
 
 export interface GatewayMetrics {
   /** Socket.IO `message` events written to this replica's sockets. */

@@ -1,4 +1,4 @@
-import { TYPING_TTL_MS } from '@chat/common/contract';
+import { TYPING_TTL_MS } from '@chat/contract';
 
 /** Tuning of one gateway; every field has a default. */
 export interface GatewayOptions {

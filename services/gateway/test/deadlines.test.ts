@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendMessage, createOrm, onlineUserIds, REDIS_COMMAND_TIMEOUT_MS, type Orm } from '@chat/common';
-import type { UserRef } from '@chat/common/contract';
+import { onlineUserIds, REDIS_COMMAND_TIMEOUT_MS } from '@chat/runtime';
+import { appendMessage, createOrm, type Orm } from '@chat/store';
+import type { UserRef } from '@chat/contract';
 import { sleep, startRedis, waitFor, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import type { Knex } from '@mikro-orm/postgresql';

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Emitter } from '@socket.io/redis-emitter';
-import { appendMessages, onlineUserIds, publishMessage, redisKeys, type Orm } from '@chat/common';
-import { chatRoom, userRoom, type ServerToClientEvents, type UserRef } from '@chat/common/contract';
+import { chatRoom, onlineUserIds, publishMessage, redisKeys, userRoom } from '@chat/runtime';
+import { appendMessages, type Orm } from '@chat/store';
+import { type ServerToClientEvents, type UserRef } from '@chat/contract';
 import { startRedis, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { call, closeAll, connect, Inbox, ok, rawCall, type ChatSocket } from './support/client.js';

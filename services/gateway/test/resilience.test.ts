@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Orm } from '@chat/common';
-import { HELP_TEXT, type UserRef } from '@chat/common/contract';
+import type { Orm } from '@chat/store';
+import { HELP_TEXT, type UserRef } from '@chat/contract';
 import { startRedis, waitFor, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { call, closeAll, connect, disconnection, ok, rawCall, type ChatSocket } from './support/client.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Manager } from 'socket.io-client';
-import { createOrm, type Orm } from '@chat/common';
-import type { UserRef } from '@chat/common/contract';
+import { createOrm, type Orm } from '@chat/store';
+import type { UserRef } from '@chat/contract';
 import { startRedis, waitFor, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import type { Knex } from '@mikro-orm/postgresql';

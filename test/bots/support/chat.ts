@@ -1,16 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type {
-  Ack,
-  AiDeltaEvent,
-  AuthResponse,
-  ClientToServerEvents,
-  HistoryResponse,
-  Message,
-  MessageSendResult,
-  Room,
-  RoomJoinResult,
-  ServerToClientEvents,
-} from '@chat/common/contract';
+import type { Ack, AiDeltaEvent, AuthResponse, ClientToServerEvents, HistoryResponse, Message, MessageSendResult, Room, RoomJoinResult, ServerToClientEvents } from '@chat/contract';
 import { waitFor } from '@chat/testkit';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;

@@ -1,4 +1,4 @@
-import type { Message } from '@chat/common/contract';
+import type { Message } from '@chat/contract';
 import { call, openSocket, replicaOf, type ChatSocket, type ConnectOptions } from '../../../services/gateway/test/support/client.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { AuthResponse, HistoryResponse, Room, RoomDetails } from '@chat/common/contract';
+import type { AuthResponse, HistoryResponse, Room, RoomDetails } from '@chat/contract';
 
 /** The API's REST routes as a client uses them, through nginx at `/api`. */
 export class Rest {

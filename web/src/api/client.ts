@@ -1,17 +1,4 @@
-import {
-  authResponseSchema,
-  errorBodySchema,
-  historyResponseSchema,
-  roomDetailsSchema,
-  roomListSchema,
-  roomSchema,
-  userSchema,
-  type AuthResponse,
-  type Message,
-  type Room,
-  type RoomDetails,
-  type User,
-} from '@chat/common/contract';
+import { authResponseSchema, errorBodySchema, historyResponseSchema, roomDetailsSchema, roomListSchema, roomSchema, userSchema, type AuthResponse, type Message, type Room, type RoomDetails, type User } from '@chat/contract';
 import { ApiError } from './errors.js';
 
 export interface ApiClientOptions {

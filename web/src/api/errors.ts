@@ -1,4 +1,4 @@
-import type { AckError } from '@chat/common/contract';
+import type { AckError } from '@chat/contract';
 
 export type ErrorCode = AckError['code'];
 

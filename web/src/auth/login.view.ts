@@ -1,4 +1,4 @@
-import { credentialsBodySchema, type AuthResponse } from '@chat/common/contract';
+import { credentialsBodySchema, type AuthResponse } from '@chat/contract';
 import type { ApiClient } from '../api/client.js';
 import { ApiError, describe } from '../api/errors.js';
 import { h, replaceChildren } from '../ui/dom.js';

@@ -1,4 +1,4 @@
-import { authResponseSchema, type AuthResponse } from '@chat/common/contract';
+import { authResponseSchema, type AuthResponse } from '@chat/contract';
 
 const KEY = 'chat.session';
 

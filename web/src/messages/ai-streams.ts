@@ -1,4 +1,4 @@
-import type { AiDeltaEvent, Message } from '@chat/common/contract';
+import type { AiDeltaEvent, Message } from '@chat/contract';
 
 export interface AiStream {
   requestId: string;

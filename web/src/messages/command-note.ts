@@ -1,4 +1,4 @@
-import type { MessageSendResult } from '@chat/common/contract';
+import type { MessageSendResult } from '@chat/contract';
 
 /** What the sender alone sees after a command was accepted (commands are not stored). */
 export function commandNote(ack: MessageSendResult, content: string): string {

@@ -1,4 +1,4 @@
-import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from '@chat/common/contract';
+import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from '@chat/contract';
 import type { ApiClient } from '../api/client.js';
 import type { Timeline } from './timeline.js';
 import type { OlderState, ScrollIntent, TimelineView } from './timeline.view.js';

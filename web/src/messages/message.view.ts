@@ -1,4 +1,4 @@
-import type { Message, UserRef } from '@chat/common/contract';
+import type { Message, UserRef } from '@chat/contract';
 import { avatar, formatTime, h } from '../ui/dom.js';
 import type { AiStream } from './ai-streams.js';
 import type { LocalNote, PendingMessage } from './timeline.js';

@@ -1,4 +1,4 @@
-import type { Ack, MessageSendResult } from '@chat/common/contract';
+import type { Ack, MessageSendResult } from '@chat/contract';
 import { describeError, isRetryable } from '../api/errors.js';
 import { NotDelivered } from '../socket/connection.js';
 import type { PendingMessage, Timeline } from './timeline.js';

@@ -1,4 +1,4 @@
-import type { Message } from '@chat/common/contract';
+import type { Message } from '@chat/contract';
 
 /** A message of ours that the server has not acknowledged yet. */
 export interface PendingMessage {

@@ -1,4 +1,4 @@
-import type { UserRef } from '@chat/common/contract';
+import type { UserRef } from '@chat/contract';
 import { h } from '../ui/dom.js';
 import type { AiStream } from './ai-streams.js';
 import { renderMessage, renderNote, renderPending, renderStream, updateStream, type PendingActions } from './message.view.js';

@@ -1,4 +1,4 @@
-import type { PresenceEvent, Role, RoomMember, UserRef } from '@chat/common/contract';
+import type { PresenceEvent, Role, RoomMember, UserRef } from '@chat/contract';
 
 export interface MemberState {
   id: string;

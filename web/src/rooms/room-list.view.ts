@@ -1,4 +1,4 @@
-import type { Room } from '@chat/common/contract';
+import type { Room } from '@chat/contract';
 import { describe } from '../api/errors.js';
 import { h, replaceChildren } from '../ui/dom.js';
 

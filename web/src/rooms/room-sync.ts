@@ -1,4 +1,4 @@
-import { MISSED_MAX, type Ack, type RoomJoinResult } from '@chat/common/contract';
+import { MISSED_MAX, type Ack, type RoomJoinResult } from '@chat/contract';
 import { describe } from '../api/errors.js';
 import { NotDelivered } from '../socket/connection.js';
 

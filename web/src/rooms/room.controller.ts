@@ -1,4 +1,4 @@
-import type { AiDeltaEvent, Message, PresenceEvent, Room, TypingEvent, UserRef } from '@chat/common/contract';
+import type { AiDeltaEvent, Message, PresenceEvent, Room, TypingEvent, UserRef } from '@chat/contract';
 import type { ApiClient } from '../api/client.js';
 import { describe } from '../api/errors.js';
 import { AiStreams } from '../messages/ai-streams.js';

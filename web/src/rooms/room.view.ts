@@ -1,4 +1,4 @@
-import { MESSAGE_MAX_LENGTH, type Room, type UserRef } from '@chat/common/contract';
+import { MESSAGE_MAX_LENGTH, type Room, type UserRef } from '@chat/contract';
 import type { PendingActions } from '../messages/message.view.js';
 import { TimelineView } from '../messages/timeline.view.js';
 import type { Members } from '../presence/members.js';

@@ -1,14 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type {
-  Ack,
-  ClientToServerEvents,
-  MessageSendPayload,
-  MessageSendResult,
-  RoomJoinPayload,
-  RoomJoinResult,
-  ServerToClientEvents,
-  TypingPayload,
-} from '@chat/common/contract';
+import type { Ack, ClientToServerEvents, MessageSendPayload, MessageSendResult, RoomJoinPayload, RoomJoinResult, ServerToClientEvents, TypingPayload } from '@chat/contract';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type ConnectionState = 'connecting' | 'online' | 'offline';

@@ -1,4 +1,4 @@
-import { TYPING_TTL_MS, type TypingEvent, type UserRef } from '@chat/common/contract';
+import { TYPING_TTL_MS, type TypingEvent, type UserRef } from '@chat/contract';
 
 type Timer = ReturnType<typeof setTimeout>;
 

@@ -1,4 +1,4 @@
-import type { AuthResponse, ClientToServerEvents, Room, ServerToClientEvents } from '@chat/common/contract';
+import type { AuthResponse, ClientToServerEvents, Room, ServerToClientEvents } from '@chat/contract';
 import { io, type Socket } from 'socket.io-client';
 
 export async function post<T>(url: string, body: unknown, token?: string): Promise<T> {

@@ -1,15 +1,7 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
-import {
-  AppError,
-  credentialsBodySchema,
-  loginBodySchema,
-  revokeToken,
-  signToken,
-  tokenRoom,
-  type AuthResponse,
-  type User,
-} from '@chat/common';
+import { AppError, credentialsBodySchema, loginBodySchema, type AuthResponse, type User } from '@chat/contract';
+import { revokeToken, signToken, tokenRoom } from '@chat/runtime';
 import { authOf, type ApiServices, type ApiState } from '../context.js';
 import { USER_GONE } from '../db/pg-errors.js';
 import { readBody } from '../http/json-body.js';

@@ -1,6 +1,6 @@
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
-import { AppError } from '@chat/common';
+import { AppError } from '@chat/contract';
 
 /** The window the contract names: failures count for 5 minutes. */
 export const LOGIN_WINDOW_SECONDS = 5 * 60;

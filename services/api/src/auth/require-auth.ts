@@ -1,7 +1,8 @@
 import koaJwt from 'koa-jwt';
 import type { Redis } from 'ioredis';
 import type { Middleware } from 'koa';
-import { AppError, JWT_ALGORITHM, claimsToToken, isTokenRevoked } from '@chat/common';
+import { AppError } from '@chat/contract';
+import { JWT_ALGORITHM, claimsToToken, isTokenRevoked } from '@chat/runtime';
 import type { ApiState } from '../context.js';
 
 /** What koa-jwt throws when `isRevoked` says yes. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { toIsoTime, type Knex } from '../db/knex.js';
-import { AppError, type User } from '@chat/common';
+import { AppError, type User } from '@chat/contract';
 import { isUniqueViolation } from '../db/pg-errors.js';
 
 interface UserRecord {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createOrm, type Logger, type Orm, type OrmOptions } from '@chat/common';
+import { type Logger } from '@chat/runtime';
+import { createOrm, type Orm, type OrmOptions } from '@chat/store';
 
 export interface ConnectRetry {
   /** @default 15 */

@@ -1,4 +1,4 @@
-import type { Orm } from '@chat/common';
+import type { Orm } from '@chat/store';
 
 /** The query builder the ORM shares its pool with (what `orm.em.getKnex()` returns). */
 export type Knex = ReturnType<Orm['em']['getKnex']>;

@@ -1,4 +1,4 @@
-import { AppError } from '@chat/common';
+import { AppError } from '@chat/contract';
 
 /** Socket-level failures: the peer is down, unreachable or went away. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
-import { AppError, toErrorBody, type ErrorCode, type Logger } from '@chat/common';
+import { AppError, toErrorBody, type ErrorCode } from '@chat/contract';
+import { type Logger } from '@chat/runtime';
 import { dependencyError } from './dependency-errors.js';
 
 /** Errors from Koa's own machinery (co-body, ctx.throw) carry an HTTP status. */

@@ -1,7 +1,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import type { Middleware } from 'koa';
 import type { z } from 'zod';
-import { AppError, parseOrThrow } from '@chat/common';
+import { AppError, parseOrThrow } from '@chat/contract';
 
 /**
  * Parses a JSON body up to `limit`. Mounted only on routes that take a body,

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { AppError } from '@chat/common';
+import { AppError } from '@chat/contract';
 import type { ApiState } from '../context.js';
 
 /**

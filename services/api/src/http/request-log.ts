@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import type { Logger } from '@chat/common';
+import type { Logger } from '@chat/runtime';
 import { routeOf } from './route.js';
 
 /**

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { AppError, findMessages, historyQuerySchema, parseOrThrow, type HistoryResponse } from '@chat/common';
+import { AppError, historyQuerySchema, parseOrThrow, type HistoryResponse } from '@chat/contract';
+import { findMessages } from '@chat/store';
 import { authOf, type ApiServices, type ApiState } from '../context.js';
 import { roomIdOf } from '../rooms/room-id.js';
 import { findRoomOrThrow, isMember } from '../rooms/room.store.js';

@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import type { HttpMetrics } from '@chat/common';
+import type { HttpMetrics } from '@chat/runtime';
 import { routeOf } from '../http/route.js';
 
 /** Counts requests and observes latency by method, route pattern and final status. */

@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import type { Registry } from '@chat/common';
+import type { Registry } from '@chat/runtime';
 import type { ApiState } from '../context.js';
 
 /** `GET /metrics`: Prometheus text format. */

@@ -1,6 +1,7 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
-import { redisKeys, type Logger, type ServerToClientEvents } from '@chat/common';
+import { type ServerToClientEvents } from '@chat/contract';
+import { redisKeys, type Logger } from '@chat/runtime';
 import type { ChatEmitter } from '../context.js';
 
 /**

@@ -1,4 +1,5 @@
-import { AppError, appendMessage, type Message, type UserRef } from '@chat/common';
+import { AppError, type Message, type UserRef } from '@chat/contract';
+import { appendMessage } from '@chat/store';
 import type { Knex } from '../db/knex.js';
 import { isUserGone, USER_GONE } from '../db/pg-errors.js';
 

@@ -1,4 +1,4 @@
-import { AppError, uuidSchema } from '@chat/common';
+import { AppError, uuidSchema } from '@chat/contract';
 
 /** The `:roomId` route parameter; anything but a UUID names no room, so it is a 404. */
 export function roomIdOf(ctx: { params: Record<string, string> }): string {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, type Role, type Room, type UserRef } from '@chat/common';
+import { AppError, type Role, type Room, type UserRef } from '@chat/contract';
 import { toIsoTime, type Knex } from '../db/knex.js';
 import { isUniqueViolation, isUserGone, USER_GONE } from '../db/pg-errors.js';
 

@@ -1,14 +1,7 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
-import {
-  chatRoom,
-  createRoomBodySchema,
-  onlineUserIds,
-  publishMessage,
-  userRoom,
-  type Message,
-  type RoomDetails,
-} from '@chat/common';
+import { createRoomBodySchema, type Message, type RoomDetails } from '@chat/contract';
+import { chatRoom, onlineUserIds, publishMessage, userRoom } from '@chat/runtime';
 import { authOf, type ApiServices, type ApiState } from '../context.js';
 import { readBody } from '../http/json-body.js';
 import { joinRoom, leaveRoom } from './membership.js';

@@ -1,5 +1,7 @@
 import type { Job } from 'bullmq';
-import { aiJobSchema, findMessages, type AiJob, type BotJobResult, type Logger } from '@chat/common';
+import { aiJobSchema, type AiJob, type BotJobResult } from '@chat/contract';
+import { type Logger } from '@chat/runtime';
+import { findMessages } from '@chat/store';
 import { isFinalAttempt, jobIdOf, jobLogger, parseJobData } from '../jobs/job-data.js';
 import type { ReplyOutcome } from '../jobs/job.metrics.js';
 import type { Knex, ReplyPublisher } from '../replies/reply.publisher.js';

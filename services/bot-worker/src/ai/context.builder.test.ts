@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Message } from '@chat/common';
+import type { Message } from '@chat/contract';
 import { buildAskTurns, buildSummaryTurns, transcriptLine, trimTranscript } from './context.builder.js';
 import { AI_EMPTY_ANSWER_TEXT, AI_REPLY_MAX_CHARS, normaliseAnswer } from './ai.replies.js';
 

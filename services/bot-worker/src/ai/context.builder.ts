@@ -1,4 +1,4 @@
-import type { Message, UserRef } from '@chat/common';
+import type { Message, UserRef } from '@chat/contract';
 import type { ChatTurn } from './ai.client.js';
 
 export const ASK_SYSTEM_PROMPT = [

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
-import { QUEUE_STOCK, aiJobSchema, stockJobSchema, type BotName, type Logger } from '@chat/common';
+import { QUEUE_STOCK, aiJobSchema, stockJobSchema, type BotName } from '@chat/contract';
+import { type Logger } from '@chat/runtime';
 import { AI_UNAVAILABLE_TEXT } from '../ai/ai.replies.js';
 import { STOCK_UNAVAILABLE_TEXT } from '../quotes/quote.replies.js';
 import type { ReplyPublisher } from '../replies/reply.publisher.js';

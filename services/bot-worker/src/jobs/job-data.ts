@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
-import { describeZodError, type Logger } from '@chat/common';
+import { describeZodError } from '@chat/contract';
+import { type Logger } from '@chat/runtime';
 import type { z } from 'zod';
 import { InvalidJobDataError } from './invalid-job-data.error.js';
 

@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from '@chat/common';
+import { Counter, Histogram, type Registry } from '@chat/runtime';
 
 /**
  * How a job was answered: a real answer, one of the bots' apologies, a stored reply

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
-import { stockJobSchema, type BotJobResult, type Logger, type StockJob } from '@chat/common';
+import { stockJobSchema, type BotJobResult, type StockJob } from '@chat/contract';
+import { type Logger } from '@chat/runtime';
 import { isFinalAttempt, jobIdOf, jobLogger, parseJobData } from '../jobs/job-data.js';
 import type { ReplyOutcome } from '../jobs/job.metrics.js';
 import type { ReplyPublisher } from '../replies/reply.publisher.js';

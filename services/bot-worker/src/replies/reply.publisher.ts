@@ -1,18 +1,7 @@
 import { Emitter } from '@socket.io/redis-emitter';
-import {
-  AppError,
-  MESSAGE_COLUMNS,
-  appendMessage,
-  chatRoom,
-  encodeMessageBroadcast,
-  toMessage,
-  type BotName,
-  type Logger,
-  type Message,
-  type MessageRecord,
-  type Redis,
-  type ServerToClientEvents,
-} from '@chat/common';
+import { AppError, type BotName, type Message, type ServerToClientEvents } from '@chat/contract';
+import { chatRoom, encodeMessageBroadcast, type Logger, type Redis } from '@chat/runtime';
+import { MESSAGE_COLUMNS, appendMessage, toMessage, type MessageRecord } from '@chat/store';
 import { RoomGoneError } from '../jobs/room-gone.error.js';
 import { SENT_TTL_SECONDS, publishOnce } from './send-once.js';
 

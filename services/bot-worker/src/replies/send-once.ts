@@ -1,4 +1,4 @@
-import { redisKeys, type MessageBroadcast, type Redis } from '@chat/common';
+import { redisKeys, type MessageBroadcast, type Redis } from '@chat/runtime';
 
 /** Seven days: longer than BullMQ keeps a job (24 h completed, 7 days failed). */
 export const SENT_TTL_SECONDS = 7 * 24 * 3600;

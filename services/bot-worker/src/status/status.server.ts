@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { Logger, Registry } from '@chat/common';
+import type { Logger, Registry } from '@chat/runtime';
 
 export interface StatusServerDeps {
   registry: Registry;

@@ -1,20 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  commandRequestId,
-  createCommandQueues,
-  createLogger,
-  createOrm,
-  createRedis,
-  enqueueCommand,
-  findMessages,
-  parseCommand,
-  roomLastSeq,
-  type CommandQueues,
-  type Message,
-  type Orm,
-  type Redis,
-  type UserRef,
-} from '@chat/common';
+import { parseCommand, type Message, type UserRef } from '@chat/contract';
+import { commandRequestId, createCommandQueues, createLogger, createRedis, enqueueCommand, type CommandQueues, type Redis } from '@chat/runtime';
+import { createOrm, findMessages, roomLastSeq, type Orm } from '@chat/store';
 import { startRedis, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { createBotWorker, type BotWorker, type BotWorkerOptions } from '../../src/index.js';

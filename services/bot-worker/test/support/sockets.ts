@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
-import { chatRoom, createRedis, subscribeToMessages, type AiDeltaEvent, type ClientToServerEvents, type Message, type ServerToClientEvents } from '@chat/common';
+import { type AiDeltaEvent, type ClientToServerEvents, type Message, type ServerToClientEvents } from '@chat/contract';
+import { chatRoom, createRedis, subscribeToMessages } from '@chat/runtime';
 import { waitFor } from '@chat/testkit';
 
 /**

@@ -1,4 +1,5 @@
-import { AppError, verifyToken, type Logger } from '@chat/common';
+import { AppError } from '@chat/contract';
+import { verifyToken, type Logger } from '@chat/runtime';
 import type { Redis } from 'ioredis';
 import type { ExtendedError } from 'socket.io';
 import { safeError, toAppError } from '../errors.js';

@@ -1,5 +1,6 @@
-import { commandRequestId, enqueueCommand, roomLastSeq } from '@chat/common';
-import { HELP_TEXT, type MessageSendResult, type ParsedCommand, type UserRef } from '@chat/common/contract';
+import { commandRequestId, enqueueCommand } from '@chat/runtime';
+import { roomLastSeq } from '@chat/store';
+import { HELP_TEXT, type MessageSendResult, type ParsedCommand, type UserRef } from '@chat/contract';
 import type { GatewayContext } from '../context.js';
 
 export interface CommandRequest {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger, Registry } from '@chat/common';
+import type { Logger, Registry } from '@chat/runtime';
 import { safeError } from '../errors.js';
 
 export interface HealthRoutesOptions {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendMessages, createLogger, createOrm, type AppendResult, type MessageDraft, type Orm } from '@chat/common';
-import type { UserRef } from '@chat/common/contract';
+import { createLogger } from '@chat/runtime';
+import { appendMessages, createOrm, type AppendResult, type MessageDraft, type Orm } from '@chat/store';
+import type { UserRef } from '@chat/contract';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import type { Knex } from '@mikro-orm/postgresql';
 import { startTcpProxy } from '../../test/support/tcp-proxy.js';

@@ -1,4 +1,6 @@
-import { AppError, type AppendResult, type Logger, type MessageDraft } from '@chat/common';
+import { AppError } from '@chat/contract';
+import { type Logger } from '@chat/runtime';
+import { type AppendResult, type MessageDraft } from '@chat/store';
 import { dataErrorCode, safeError } from '../errors.js';
 
 export interface CommitQueueOptions {

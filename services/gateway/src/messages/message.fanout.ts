@@ -1,5 +1,6 @@
-import { findMessages, publishMessage, roomLastSeq, subscribeToMessages, type Logger, type Message } from '@chat/common';
-import { chatRoom } from '@chat/common/contract';
+import { type Message } from '@chat/contract';
+import { chatRoom, publishMessage, subscribeToMessages, type Logger } from '@chat/runtime';
+import { findMessages, roomLastSeq } from '@chat/store';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import { safeError } from '../errors.js';

@@ -1,5 +1,5 @@
-import { AppError, parseCommand, parseOrThrow } from '@chat/common';
-import { chatRoom, messageSendPayloadSchema, typingPayloadSchema } from '@chat/common/contract';
+import { AppError, messageSendPayloadSchema, parseCommand, parseOrThrow, typingPayloadSchema } from '@chat/contract';
+import { chatRoom } from '@chat/runtime';
 import { runCommand } from '../commands/command.handler.js';
 import type { GatewayContext } from '../context.js';
 import { safeError } from '../errors.js';

@@ -1,5 +1,5 @@
-import { AppError, appendMessages, MESSAGE_COLUMNS, toMessage, type AppendResult, type MessageDraft, type MessageRecord } from '@chat/common';
-import type { Message } from '@chat/common/contract';
+import { AppError, type Message } from '@chat/contract';
+import { appendMessages, MESSAGE_COLUMNS, toMessage, type AppendResult, type MessageDraft, type MessageRecord } from '@chat/store';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { RoomRepository } from '../rooms/room.repository.js';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, type Message } from '@chat/common';
+import { type Message } from '@chat/contract';
+import { createLogger } from '@chat/runtime';
 import { RoomSequencer } from './room-sequencer.js';
 
 const roomId = randomUUID();

@@ -1,4 +1,5 @@
-import type { Logger, Message } from '@chat/common';
+import type { Message } from '@chat/contract';
+import type { Logger } from '@chat/runtime';
 import { safeError } from '../errors.js';
 
 export interface RoomSequencerOptions {

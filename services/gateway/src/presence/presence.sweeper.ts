@@ -1,4 +1,4 @@
-import { redisKeys } from '@chat/common';
+import { redisKeys } from '@chat/runtime';
 import type { PresenceRedis } from './presence.scripts.js';
 
 export interface PresenceDrop {

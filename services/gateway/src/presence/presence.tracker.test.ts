@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, createRedis, onlineUserIds, redisKeys } from '@chat/common';
-import type { UserRef } from '@chat/common/contract';
+import { createLogger, createRedis, onlineUserIds, redisKeys } from '@chat/runtime';
+import type { UserRef } from '@chat/contract';
 import { sleep, startRedis, waitFor, type RedisServer } from '@chat/testkit';
 import type { Redis } from 'ioredis';
 import { PresenceTracker, type PresenceChange, type PresenceTrackerOptions } from './presence.tracker.js';

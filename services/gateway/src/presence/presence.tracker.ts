@@ -1,5 +1,5 @@
-import { redisKeys, type Logger } from '@chat/common';
-import type { UserRef } from '@chat/common/contract';
+import { redisKeys, type Logger } from '@chat/runtime';
+import type { UserRef } from '@chat/contract';
 import type { Redis } from 'ioredis';
 import { safeError } from '../errors.js';
 import { withPresenceCommands, type PresenceRedis } from './presence.scripts.js';

@@ -1,4 +1,4 @@
-import { AppError } from '@chat/common';
+import { AppError } from '@chat/contract';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 

@@ -1,5 +1,6 @@
-import { AppError, findMessages, onlineUserIds, parseOrThrow } from '@chat/common';
-import { chatRoom, MISSED_MAX, roomJoinPayloadSchema, roomLeavePayloadSchema } from '@chat/common/contract';
+import { AppError, MISSED_MAX, parseOrThrow, roomJoinPayloadSchema, roomLeavePayloadSchema } from '@chat/contract';
+import { chatRoom, onlineUserIds } from '@chat/runtime';
+import { findMessages } from '@chat/store';
 import type { GatewayContext } from '../context.js';
 import { eventListener, type AckContext, type EventListenerEntry } from '../socket/ack.js';
 

@@ -1,6 +1,5 @@
-import { AppError } from '@chat/common';
+import { AppError, type Room, type User, type UserRef } from '@chat/contract';
 import type { Knex } from '@mikro-orm/postgresql';
-import type { Room, User, UserRef } from '@chat/common/contract';
 
 interface RoomRecord {
   id: string;

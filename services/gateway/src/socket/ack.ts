@@ -1,7 +1,7 @@
-import { AppError, toErrorBody, type Logger } from '@chat/common';
-import type { Ack } from '@chat/common/contract';
+import { AppError, toErrorBody, type Ack, type AckResult } from '@chat/contract';
+import { type Logger } from '@chat/runtime';
 import { safeError, toAppError } from '../errors.js';
-import type { AckResult, ClientEvent, GatewaySocket } from './types.js';
+import type { ClientEvent, GatewaySocket } from './types.js';
 
 /** `expired` aborts when the ack deadline passed and the client was answered `unavailable`: a late success should undo what it can. */
 export type EventHandler<E extends ClientEvent> = (socket: GatewaySocket, payload: unknown, expired: AbortSignal) => Promise<AckResult<E>>;

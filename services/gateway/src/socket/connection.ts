@@ -1,5 +1,5 @@
-import { isTokenRevoked, type Logger } from '@chat/common';
-import { tokenRoom, userRoom, type Ack } from '@chat/common/contract';
+import { isTokenRevoked, tokenRoom, userRoom, type Logger } from '@chat/runtime';
+import { clientEvents, type Ack } from '@chat/contract';
 import { TokenExpiry } from '../auth/token-expiry.js';
 import type { GatewayContext } from '../context.js';
 import { safeError } from '../errors.js';
@@ -7,7 +7,7 @@ import { messageEventListeners } from '../messages/message.handlers.js';
 import { roomEventListeners } from '../rooms/room.handlers.js';
 import { socketFields, type AckContext } from './ack.js';
 import { releaseRequest } from './release-request.js';
-import { CLIENT_EVENTS, type GatewaySocket } from './types.js';
+import type { GatewaySocket } from './types.js';
 
 export interface SocketSetup {
   /** `io.on('connection')`: what every new socket gets. */
@@ -36,7 +36,7 @@ export function socketSetup(gw: GatewayContext, ack: Omit<AckContext, 'logger'>,
   }
   function onUnknownEvent(event: string, ...args: unknown[]): void {
     const answer = args[args.length - 1];
-    if (!CLIENT_EVENTS.has(event) && typeof answer === 'function') {
+    if (!Object.hasOwn(clientEvents, event) && typeof answer === 'function') {
       (answer as (response: Ack) => void)({ ok: false, error: { code: 'validation', message: 'unknown event' } });
     }
   }

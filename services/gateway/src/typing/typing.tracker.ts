@@ -1,4 +1,4 @@
-import type { UserRef } from '@chat/common/contract';
+import type { UserRef } from '@chat/contract';
 
 export interface TypingTrackerOptions {
   /** How long a `typing: true` lasts without renewal. */

@@ -1,15 +1,5 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import {
-  ackSchemas,
-  serverEventSchemas,
-  type Ack,
-  type ClientToServerEvents,
-  type Message,
-  type PresenceEvent,
-  type ServerToClientEvents,
-  type TypingEvent,
-} from '@chat/common/contract';
-import type { AckResults } from '../../src/socket/types.js';
+import { ackSchemas, serverEventSchemas, type Ack, type AckResult, type ClientToServerEvents, type Message, type PresenceEvent, type ServerToClientEvents, type TypingEvent } from '@chat/contract';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type ConnectOptions = Partial<ManagerOptions & SocketOptions>;
@@ -83,7 +73,7 @@ export async function call<E extends ClientEvent>(
   event: E,
   payload: Parameters<ClientToServerEvents[E]>[0],
   timeoutMs = 10_000,
-): Promise<Ack<AckResults[E]>> {
+): Promise<Ack<AckResult<E>>> {
   const raw = socket as unknown as Socket;
   const ack: unknown = await raw.timeout(timeoutMs).emitWithAck(event, payload);
   return conforming(ackSchemas[event], `the ${event} ack`, ack);

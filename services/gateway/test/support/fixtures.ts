@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { signToken, type Orm } from '@chat/common';
-import type { UserRef } from '@chat/common/contract';
+import { signToken } from '@chat/runtime';
+import { type Orm } from '@chat/store';
+import type { UserRef } from '@chat/contract';
 import { TEST_JWT_SECRET } from '@chat/testkit';
 
 let counter = 0;

@@ -1,16 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  createCommandQueues,
-  createLogger,
-  createOrm,
-  createRedis,
-  loadGatewayConfig,
-  type CommandQueues,
-  type GatewayConfig,
-  type Orm,
-  type OrmOptions,
-} from '@chat/common';
+import { createCommandQueues, createLogger, createRedis, loadGatewayConfig, type CommandQueues, type GatewayConfig } from '@chat/runtime';
+import { createOrm, type Orm, type OrmOptions } from '@chat/store';
 import { TEST_JWT_SECRET } from '@chat/testkit';
 import type { Redis } from 'ioredis';
 import { createGateway, type Gateway } from '../../src/gateway.js';

@@ -8,7 +8,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createOrm } from '@chat/common';
+import { createOrm } from '@chat/store';
 import { createMigratedDatabase, startPostgres, startRedis } from '@chat/testkit';
 import { call, connect, ok, type ChatSocket } from './client.js';
 import { addMember, createRoom, createUser, tokenFor } from './fixtures.js';

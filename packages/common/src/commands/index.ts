@@ -1,2 +1,0 @@
-export * from './queues.js';
-export * from './summary-scope.js';

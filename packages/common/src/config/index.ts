@@ -1,2 +1,0 @@
-export * from './env.js';
-export * from './services.js';

@@ -1,5 +1,0 @@
-export * from './primitives.js';
-export * from './rest.js';
-export * from './socket.js';
-export * from './commands.js';
-export * from './jobs.js';

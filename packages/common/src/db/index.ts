@@ -1,2 +1,0 @@
-export * from './entities.js';
-export * from './orm.js';

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { errorCodes } from './errors.js';
+
+/**
+ * PostgreSQL's text types cannot hold NUL (U+0000): every free-text field that is
+ * stored or used in a query refuses it up front. Passwords may hold it: they are
+ * only hashed, never stored or compared as text.
+ */
+const NUL_MESSAGE = 'must not contain the NUL character (\\u0000)';
+const withoutNul = (value: string): boolean => !value.includes('\u0000');
+
+/** UUIDs are case-insensitive; ids are compared (and Socket.IO rooms named) in PostgreSQL's lower-case form. */
+export const uuidSchema = z.uuid({ message: 'must be a UUID' }).transform((id) => id.toLowerCase());
+export const isoTimeSchema = z.iso.datetime({ message: 'must be an ISO-8601 time' });
+
+export const usernameSchema = z
+  .string({ message: 'must be a string' })
+  .min(3, { message: 'must be at least 3 characters' })
+  .max(50, { message: 'must be at most 50 characters' })
+  .regex(/^[A-Za-z0-9_]+$/, { message: 'may contain only letters, digits and _' });
+
+/** A login name as typed: any string within the limits (a bad name is a 401, not a hint), but no NUL. */
+export const loginNameSchema = z
+  .string({ message: 'must be a string' })
+  .min(1, { message: 'must not be empty' })
+  .max(50, { message: 'must be at most 50 characters' })
+  .refine(withoutNul, { message: NUL_MESSAGE });
+
+export const passwordSchema = z
+  .string({ message: 'must be a string' })
+  .min(8, { message: 'must be at least 8 characters' })
+  .max(128, { message: 'must be at most 128 characters' });
+
+export const roomNameSchema = z
+  .string({ message: 'must be a string' })
+  .trim()
+  .min(1, { message: 'must not be empty' })
+  .max(64, { message: 'must be at most 64 characters' })
+  .refine(withoutNul, { message: NUL_MESSAGE });
+
+export const roomDescriptionSchema = z
+  .string({ message: 'must be a string' })
+  .trim()
+  .max(500, { message: 'must be at most 500 characters' })
+  .refine(withoutNul, { message: NUL_MESSAGE });
+
+/** A message's per-room sequence number: 1, 2, 3, … */
+export const seqSchema = z.number({ message: 'must be a number' }).int({ message: 'must be an integer' }).min(0, { message: 'must be ≥ 0' });
+
+export const MESSAGE_MAX_LENGTH = 1000;
+export const CLIENT_ID_MAX_LENGTH = 64;
+
+export const messageContentSchema = z
+  .string({ message: 'must be a string' })
+  .trim()
+  .min(1, { message: 'must not be empty' })
+  .max(MESSAGE_MAX_LENGTH, { message: `must be at most ${MESSAGE_MAX_LENGTH} characters` })
+  .refine(withoutNul, { message: NUL_MESSAGE });
+
+export const clientIdSchema = z
+  .string({ message: 'must be a string' })
+  .min(1, { message: 'must not be empty' })
+  .max(CLIENT_ID_MAX_LENGTH, { message: `must be at most ${CLIENT_ID_MAX_LENGTH} characters` })
+  .refine(withoutNul, { message: NUL_MESSAGE });
+
+export const errorCodeSchema = z.enum(errorCodes);
+export const errorSchema = z.object({ code: errorCodeSchema, message: z.string() });
+export const errorBodySchema = z.object({ error: errorSchema });
+export type ErrorResponse = z.infer<typeof errorBodySchema>;

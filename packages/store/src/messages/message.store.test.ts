@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestDatabase } from '@chat/testkit/vitest';
+import { createOrm, type Orm } from '../orm.js';
+import { appendMessage, appendMessages } from './message.store.js';
+import { findMessages } from './message.history.js';
+
+let orm: Orm;
+const alice = { id: randomUUID(), username: 'alice' };
+
+async function createRoom(): Promise<string> {
+  const id = randomUUID();
+  await orm.em.getKnex().raw('insert into rooms (id, name, owner_id) values (?, ?, ?)', [id, `room-${id}`, alice.id]);
+  return id;
+}
+
+beforeAll(async () => {
+  orm = await createOrm({ databaseUrl: await useTestDatabase(), poolMax: 12 });
+  await orm.em.getKnex().raw(`insert into users (id, username, password_hash) values (?, ?, 'x')`, [alice.id, alice.username]);
+});
+afterAll(async () => {
+  await orm?.close(true);
+});
+
+describe('message store', () => {
+  it('gives concurrent writers to one room gapless, unique seqs', async () => {
+    const roomId = await createRoom();
+    const knex = orm.em.getKnex();
+    const sends = Array.from({ length: 60 }, (_, i) =>
+      appendMessages(knex, [
+        { roomId, type: 'message', content: `a${i}`, sender: alice, clientId: `a-${i}` },
+        { roomId, type: 'message', content: `b${i}`, sender: alice, clientId: `b-${i}` },
+      ]),
+    );
+    const results = (await Promise.all(sends)).flat();
+    const seqs = results.map((r) => (r.ok ? r.message.seq : -1)).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+  });
+
+  it('returns the stored message for a repeated clientId and stores nothing new', async () => {
+    const roomId = await createRoom();
+    const knex = orm.em.getKnex();
+    const first = await appendMessage(knex, { roomId, type: 'message', content: 'hello', sender: alice, clientId: 'same' });
+    const again = await appendMessage(knex, { roomId, type: 'message', content: 'hello again', sender: alice, clientId: 'same' });
+    expect(first.created).toBe(true);
+    expect(again.created).toBe(false);
+    expect(again.message).toEqual(first.message);
+    const [a, b] = await appendMessages(knex, [
+      { roomId, type: 'message', content: 'x', sender: alice, clientId: 'twin' },
+      { roomId, type: 'message', content: 'y', sender: alice, clientId: 'twin' },
+    ]);
+    expect(a?.ok && b?.ok && a.message.id === b.message.id && a.created && !b.created).toBe(true);
+    const history = await findMessages(knex, roomId, { limit: 100 });
+    expect(history.map((m) => m.seq)).toEqual([1, 2]);
+  });
+
+  it("keeps a clientId per room: a batch with one room's retry and another room's new send of it stores the new one", async () => {
+    const [roomA, roomB] = [await createRoom(), await createRoom()];
+    const knex = orm.em.getKnex();
+    const first = await appendMessage(knex, { roomId: roomA, type: 'message', content: 'in A', sender: alice, clientId: 'shared' });
+    const [retryA, newB] = await appendMessages(knex, [
+      { roomId: roomA, type: 'message', content: 'in A again', sender: alice, clientId: 'shared' },
+      { roomId: roomB, type: 'message', content: 'in B', sender: alice, clientId: 'shared' },
+    ]);
+    expect(retryA).toEqual({ ok: true, created: false, message: first.message });
+    expect(newB?.ok && newB.created && newB.message.roomId === roomB && newB.message.content === 'in B').toBe(true);
+    expect((await findMessages(knex, roomA, { limit: 10 })).map((m) => m.content)).toEqual(['in A']);
+    expect((await findMessages(knex, roomB, { limit: 10 })).map((m) => [m.seq, m.content])).toEqual([[1, 'in B']]);
+  });
+
+  it('refuses a draft holding NUL on its own and stores the rest of the batch', async () => {
+    const roomId = await createRoom();
+    const knex = orm.em.getKnex();
+    const results = await appendMessages(knex, [
+      { roomId, type: 'message', content: 'before', sender: alice, clientId: 'n1' },
+      { roomId, type: 'message', content: 'bad\u0000content', sender: alice, clientId: 'n2' },
+      { roomId, type: 'message', content: 'bad clientId', sender: alice, clientId: 'n\u00003' },
+      { roomId, type: 'bot', content: 'bad\u0000bot', botName: 'ai', jobId: `job-nul-${roomId}` },
+      { roomId, type: 'message', content: 'after', sender: alice, clientId: 'n4' },
+    ]);
+    expect(results.map((r) => (r.ok ? 'ok' : `${r.error.code} ${r.error.message.split(':')[0]}`))).toEqual([
+      'ok',
+      'validation content',
+      'validation clientId',
+      'validation content',
+      'ok',
+    ]);
+    expect((await findMessages(knex, roomId, { limit: 10 })).map((m) => [m.seq, m.content])).toEqual([
+      [1, 'before'],
+      [2, 'after'],
+    ]);
+    const [only] = await appendMessages(knex, [{ roomId, type: 'system', content: '\u0000' }]);
+    expect(only?.ok).toBe(false);
+  });
+
+  it('answers a bot job once however often it is stored', async () => {
+    const roomId = await createRoom();
+    const knex = orm.em.getKnex();
+    const draft = { roomId, type: 'bot' as const, content: 'AAPL.US quote is $1.00 per share', botName: 'stock-bot' as const, jobId: `job-${roomId}` };
+    const [one, two] = await Promise.all([appendMessage(knex, draft), appendMessage(knex, draft)]);
+    expect(one.message.id).toBe(two.message.id);
+    expect([one.created, two.created].sort()).toEqual([false, true]);
+    expect(one.message.sender).toEqual({ id: null, username: 'stock-bot' });
+  });
+
+  it('refuses a room that does not exist', async () => {
+    const [r] = await appendMessages(orm.em.getKnex(), [{ roomId: randomUUID(), type: 'system', content: 'x' }]);
+    expect(r?.ok).toBe(false);
+  });
+});
