@@ -10,3 +10,8 @@ export * from './commands/queues.js';
 export * from './commands/request-id.js';
 export * from './messages/message.channel.js';
 export * from './realtime/rooms.js';
+export * from './errors/safe-error.js';
+export * from './errors/outage.js';
+export * from './timeout.js';
+export * from './health/status.js';
+export * from './lifecycle/shutdown.js';

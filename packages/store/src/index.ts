@@ -4,3 +4,4 @@ export * from './messages/message.row.js';
 export * from './messages/message.store.js';
 export * from './messages/message.history.js';
 export * from './rooms/room-last-seq.js';
+export * from './pg-errors.js';

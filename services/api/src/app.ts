@@ -2,11 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
-import { createHttpMetrics, createRegistry, type Registry } from '@chat/runtime';
+import { createHttpMetrics, createRegistry, safeError, type Registry } from '@chat/runtime';
 import { authRoutes } from './auth/auth.routes.js';
 import { requireAuth } from './auth/require-auth.js';
 import type { ApiDeps, ApiServices, ApiState } from './context.js';
-import { healthRoutes } from './health/health.routes.js';
+import { statusRoutes } from './health/status.routes.js';
 import { cors } from './http/cors.js';
 import { errorSink } from './http/error-sink.js';
 import { jsonBody } from './http/json-body.js';
@@ -15,7 +15,6 @@ import { requestLog } from './http/request-log.js';
 import { historyRoutes } from './messages/history.routes.js';
 import { createChatEmitter } from './realtime/chat-emitter.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
-import { metricsRoutes } from './metrics/metrics.routes.js';
 import { roomRoutes } from './rooms/rooms.routes.js';
 
 export interface ApiOptions {
@@ -61,13 +60,18 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Api {
 
   const registry = createRegistry('api');
   const app = new Koa<ApiState>({ proxy: config.trustProxy, maxIpsCount: 1 });
-  app.on('error', (err: unknown) => logger.child({ module: 'http' }).warn({ err }, 'response error'));
+  app.on('error', (err: unknown) => logger.child({ module: 'http' }).warn({ err: safeError(err) }, 'response error'));
 
   const router = new Router<ApiState>();
   const auth = requireAuth(config.jwtSecret, deps.redis);
   const body = jsonBody(config.bodyLimit);
-  healthRoutes(router, services, opts.readyTimeoutMs);
-  metricsRoutes(router, registry);
+  statusRoutes(router, {
+    service: 'api',
+    registry,
+    logger,
+    readyTimeoutMs: opts.readyTimeoutMs,
+    checks: { redis: () => deps.redis.ping(), postgres: () => deps.orm.em.getKnex().raw('select 1') },
+  });
   authRoutes(router, { services, requireAuth: auth, jsonBody: body });
   roomRoutes(router, { services, requireAuth: auth, jsonBody: body });
   historyRoutes(router, { services, requireAuth: auth });

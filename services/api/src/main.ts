@@ -1,37 +1,29 @@
-import { createLogger, createRedis, loadApiConfig, loadOrExit } from '@chat/runtime';
+import { createLogger, createRedis, exitOnSignals, loadApiConfig, loadOrExit, safeError } from '@chat/runtime';
 import { createApi } from './app.js';
 import { connectOrm } from './db/connect.js';
 
 /** Wires config → ORM → Redis → API and listens; SIGTERM/SIGINT stop it cleanly. */
-async function main(): Promise<void> {
-  const config = loadOrExit(() => loadApiConfig());
-  const logger = createLogger({ service: 'api', level: config.logLevel });
-  const log = logger.child({ module: 'main' });
+const config = loadOrExit(() => loadApiConfig());
+const logger = createLogger({ service: 'api', level: config.logLevel });
+const log = logger.child({ module: 'main' });
 
+try {
   const orm = await connectOrm({ databaseUrl: config.databaseUrl }, logger);
   const redis = createRedis(config.redisUrl);
-  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis error'));
+  redis.on('error', (err: unknown) => log.warn({ err: safeError(err) }, 'redis connection error'));
   const api = createApi({ config, orm, redis, logger });
 
-  let shutdown: Promise<void> | undefined;
-  const stop = (signal: string): Promise<void> =>
-    (shutdown ??= (async () => {
-      log.info({ signal }, 'shutting down');
-      await api.stop().catch((err: unknown) => log.error({ err }, 'http server did not stop cleanly'));
-      await orm.close(true).catch((err: unknown) => log.error({ err }, 'closing the database pool failed'));
-      await redis.quit().catch((err: unknown) => log.error({ err }, 'closing redis failed'));
-      log.info('stopped');
-    })());
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      void stop(signal).then(() => process.exit(0));
-    });
-  }
+  exitOnSignals(
+    async () => {
+      await api.stop().catch((err: unknown) => log.error({ err: safeError(err) }, 'http server did not stop cleanly'));
+      await orm.close(true).catch((err: unknown) => log.error({ err: safeError(err) }, 'closing the database pool failed'));
+      await redis.quit().catch((err: unknown) => log.error({ err: safeError(err) }, 'closing redis failed'));
+    },
+    { logger: log },
+  );
 
   await api.start(config.port, config.host);
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`api failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+} catch (err) {
+  log.fatal({ err: safeError(err) }, 'api failed to start');
   process.exit(1);
-});
+}

@@ -69,13 +69,13 @@ describe('health and metrics', () => {
   it('GET /health answers 200 while the process runs', async () => {
     const res = await http.get('/health');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'ok' });
+    expect(res.body).toMatchObject({ status: 'ok', service: 'api' });
   });
 
   it('GET /health/ready answers 200 when Redis and PostgreSQL answer', async () => {
     const res = await http.get('/health/ready');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', checks: { redis: 'ok', postgres: 'ok' } });
+    expect(res.body).toEqual({ status: 'ready', service: 'api', checks: { redis: 'ok', postgres: 'ok' } });
   });
 
   it('GET /health/ready answers 503 unavailable, without hanging, when PostgreSQL does not answer', async () => {
@@ -86,7 +86,7 @@ describe('health and metrics', () => {
       proxy.blackhole();
       const res = await c.get('/health/ready');
       expect(res.status).toBe(503);
-      expect(res.body).toMatchObject({ error: { code: 'unavailable' }, checks: { redis: 'ok', postgres: 'down' } });
+      expect(res.body).toMatchObject({ status: 'unavailable', service: 'api', error: { code: 'unavailable' }, checks: { redis: 'ok', postgres: 'down' } });
       expect((await c.get('/health')).status).toBe(200);
     } finally {
       await close();

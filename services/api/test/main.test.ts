@@ -34,7 +34,7 @@ describe('services/api/src/main.ts', () => {
     expect(await api.process.exited).toBe(0);
   });
 
-  // Each rule of loadApiConfig is unit-tested in packages/common; this shows main.ts applies it.
+  // Each rule of loadApiConfig is unit-tested in packages/runtime; this shows main.ts applies it.
   it('refuses to start with a bad variable, naming it, and exits 78', async () => {
     const proc = startProcess('api-config', process.execPath, ['--conditions=development', '--import', 'tsx', mainPath], {
       cwd: apiDir,

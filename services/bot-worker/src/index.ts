@@ -1,5 +1,4 @@
 export * from './worker.js';
-export * from './status/status.server.js';
 export * from './quotes/stooq.client.js';
 export * from './quotes/quote.replies.js';
 export * from './quotes/quote-service.error.js';

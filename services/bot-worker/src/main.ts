@@ -1,8 +1,6 @@
 import { once } from 'node:events';
-import { createLogger, createRedis, loadOrExit, loadWorkerConfig } from '@chat/runtime';
+import { createLogger, createRedis, createStatusServer, exitOnSignals, loadOrExit, loadWorkerConfig, safeError } from '@chat/runtime';
 import { createOrm } from '@chat/store';
-import { safeError } from './safe-error.js';
-import { createStatusServer } from './status/status.server.js';
 import { createBotWorker } from './worker.js';
 
 const config = loadOrExit(() => loadWorkerConfig());
@@ -14,35 +12,20 @@ const publisher = createRedis(config.redisUrl, { connectionName: 'bot-worker:pub
 for (const [name, client] of Object.entries({ connection, publisher })) {
   client.on('error', (err: unknown) => logger.warn({ client: name, err: safeError(err) }, 'redis connection error'));
 }
-// A bug in a background promise must not take the running jobs down with it.
-process.on('unhandledRejection', (err) => logger.error({ err: safeError(err) }, 'unhandled rejection'));
 const orm = await createOrm({ databaseUrl: config.databaseUrl, poolMax: Math.max(4, config.stockConcurrency + config.aiConcurrency) });
 
 const worker = createBotWorker({ connection, publisher, orm, logger }, config);
-const server = createStatusServer({ registry: worker.registry, ready: () => worker.ready(), logger });
+const server = createStatusServer({ service: 'bot-worker', registry: worker.registry, logger, checks: worker.checks });
 
-let stopping: Promise<void> | undefined;
-const stop = (signal: string): Promise<void> =>
-  (stopping ??= (async () => {
-    logger.info({ signal }, 'stopping: letting running jobs finish');
-    // Jobs first (they still need Redis and PostgreSQL), then the connections.
+// Jobs first (they still need Redis and PostgreSQL), then the connections. No deadline: a running AI job is let finish.
+exitOnSignals(
+  async () => {
     await worker.stop();
     server.close();
     await Promise.allSettled([orm.close(true), connection.quit(), publisher.quit()]);
-    logger.info('stopped');
-  })());
-
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    stop(signal).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'unclean stop');
-        process.exit(1);
-      },
-    );
-  });
-}
+  },
+  { logger },
+);
 
 // /health answers while the process runs; /health/ready tells whether Redis and PostgreSQL do.
 server.listen(config.port, config.host);

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
-import { createRedis } from '@chat/runtime';
+import { createRedis, createStatusServer } from '@chat/runtime';
 import { freePort, sleep, startRedis, startService, waitFor, type RunningService } from '@chat/testkit';
-import { createBotWorker, createStatusServer } from '../src/index.js';
+import { createBotWorker } from '../src/index.js';
 import { logger, startHarness, type Harness } from './support/harness.js';
 
 let h: Harness;
@@ -89,7 +89,7 @@ describe('several workers', () => {
     const first = await h.command(room, room.alice, '/stock=TERM.US');
     await waitFor('the worker to ask Stooq', () => h.stooq.requests('term.us').length === 1);
     const stopped = worker.stop(20_000);
-    await waitFor('the worker to start stopping', () => worker.process.output().includes('letting running jobs finish'));
+    await waitFor('the worker to start stopping', () => worker.process.output().includes('"msg":"stopping"'));
     const second = await h.command(room, room.bob, '/stock=LATER.US');
     await sleep(300);
     expect(worker.process.child.exitCode).toBeNull();
@@ -117,7 +117,7 @@ describe('several workers', () => {
 
     const health = await fetch(`${worker.url}/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'ok' });
+    expect(await health.json()).toMatchObject({ status: 'ok', service: 'bot-worker' });
     const ready = await fetch(`${worker.url}/health/ready`);
     expect(ready.status).toBe(200);
     await waitFor('the completion to be counted', async () =>
@@ -145,15 +145,15 @@ describe('several workers', () => {
     const dead = createRedis(`redis://127.0.0.1:${await freePort()}`, { maxRetriesPerRequest: 0, retryStrategy: () => null });
     dead.on('error', () => undefined); // expected: nothing listens there
     const connection = createRedis(h.redis.url, { forWorker: true });
-    const worker = createBotWorker({ connection, publisher: dead, orm: h.orm, logger });
-    const server = createStatusServer({ registry: worker.registry, ready: () => worker.ready(), logger });
+    const worker = createBotWorker({ connection, publisher: dead, orm: h.orm, logger }, h.workerConfig);
+    const server = createStatusServer({ service: 'bot-worker', registry: worker.registry, logger, checks: worker.checks });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       expect((await fetch(`${url}/health`)).status).toBe(200);
       const ready = await fetch(`${url}/health/ready`);
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toEqual({ status: 'unavailable' });
+      expect(await ready.json()).toMatchObject({ status: 'unavailable', service: 'bot-worker', checks: { redis: 'down', postgres: 'ok' }, error: { code: 'unavailable' } });
     } finally {
       server.close();
       dead.disconnect();

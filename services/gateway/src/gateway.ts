@@ -2,13 +2,11 @@ import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import type { Redis } from 'ioredis';
-import { chatRoom, createRegistry, redisKeys, userRoom, type CommandQueues, type GatewayConfig, type Logger, type Registry } from '@chat/runtime';
+import { chatRoom, createRegistry, redisKeys, runStopSteps, safeError, statusListener, userRoom, withTimeout, type CommandQueues, type GatewayConfig, type Logger, type Registry } from '@chat/runtime';
 import { type Orm } from '@chat/store';
 import { type Ack } from '@chat/contract';
 import { handshakeAuth } from './auth/handshake.js';
 import type { GatewayContext } from './context.js';
-import { safeError } from './errors.js';
-import { healthRoutes } from './http/health.routes.js';
 import { CommitQueue } from './messages/commit-queue.js';
 import { createMessageFanout } from './messages/message.fanout.js';
 import { createMessageStore } from './messages/message.store.js';
@@ -71,17 +69,16 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
   const connectedSockets = (): number => io?.of('/').sockets.size ?? 0;
   httpServer.on(
     'request',
-    healthRoutes({
-      replicaId: config.replicaId,
+    statusListener({
+      service: 'gateway',
       registry,
       logger: base,
-      connectedSockets,
       isStopping: () => stopping !== undefined,
-      checkDependencies: async () => {
-        await Promise.all([redis.ping(), knex.raw('select 1')]);
-      },
+      details: () => ({ replicaId: config.replicaId, sockets: connectedSockets() }),
+      checks: { redis: () => redis.ping(), postgres: () => knex.raw('select 1') },
     }),
   );
+
 
   const server: GatewayServer = new Server(httpServer, {
     path: options.path,
@@ -195,22 +192,8 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
           conn.close();
         }),
     );
-    await step('drain transports', Promise.all(closed));
+    await withTimeout(Promise.all(closed), options.shutdownStepTimeoutMs).catch(() => logger.warn('some transports did not drain in time'));
     await server.close();
-  };
-
-  const step = async (name: string, work: Promise<unknown>): Promise<void> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), options.shutdownStepTimeoutMs);
-    });
-    try {
-      if ((await Promise.race([work, timeout])) === 'timeout') logger.warn({ step: name }, 'shutdown step timed out');
-    } catch (err) {
-      logger.error({ step: name, err: safeError(err) }, 'shutdown step failed');
-    } finally {
-      clearTimeout(timer);
-    }
   };
 
   return {
@@ -224,18 +207,23 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
       (stopping ??= (async () => {
         accepting = false;
         logger.info({ sockets: connectedSockets(), pendingEvents: answers.size, pendingSends: context.commits.size }, 'stopping');
-        // The sockets stay served meanwhile: events under way are answered (their sends committed) before the close.
-        await step('answer events under way', answers.settled());
-        await step('flush sends', context.commits.close());
-        await step('answer the last sends', answers.settled());
-        // Closing the transports (no DISCONNECT packet) makes clients reconnect, through nginx, to another replica;
-        // each after its buffered packets (acks) went out.
-        await step('close sockets', closeTransports());
-        context.typing.stopAll();
-        sockets.stop();
-        await step('stop message delivery', fanout.stop());
-        await step('clear presence', context.presence.stop());
-        httpServer.closeAllConnections();
+        await runStopSteps(
+          [
+            // The sockets stay served meanwhile: events under way are answered (their sends committed) before the close.
+            { name: 'answer events under way', run: () => answers.settled() },
+            { name: 'flush sends', run: () => context.commits.close() },
+            { name: 'answer the last sends', run: () => answers.settled() },
+            // Closing the transports (no DISCONNECT packet) makes clients reconnect, through nginx, to another replica;
+            // each after its buffered packets (acks) went out.
+            { name: 'close sockets', run: closeTransports },
+            { name: 'end typing', run: () => context.typing.stopAll() },
+            { name: 'stop token expiry', run: () => sockets.stop() },
+            { name: 'stop message delivery', run: () => fanout.stop() },
+            { name: 'clear presence', run: () => context.presence.stop() },
+            { name: 'close connections', run: () => httpServer.closeAllConnections() },
+          ],
+          { logger, stepTimeoutMs: options.shutdownStepTimeoutMs },
+        );
         logger.info('stopped');
       })()),
   };

@@ -1,7 +1,6 @@
 import { createServer } from 'node:http';
-import { createCommandQueues, createLogger, createRedis, loadGatewayConfig, loadOrExit } from '@chat/runtime';
+import { createCommandQueues, createLogger, createRedis, exitOnSignals, loadGatewayConfig, loadOrExit, safeError } from '@chat/runtime';
 import { createOrm } from '@chat/store';
-import { safeError } from './errors.js';
 import { createGateway } from './gateway.js';
 
 const config = loadOrExit(() => loadGatewayConfig());
@@ -21,25 +20,14 @@ const queues = createCommandQueues(queueConnection);
 const httpServer = createServer();
 const gateway = createGateway(httpServer, { config, orm, redis, subscriber, queues, logger });
 
-let stopping: Promise<void> | undefined;
-const stop = (signal: string): Promise<void> =>
-  (stopping ??= (async () => {
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      logger.error('shutdown took too long; exiting');
-      process.exit(1);
-    }, 30_000);
-    force.unref();
+exitOnSignals(
+  async () => {
     await gateway.stop();
     await Promise.allSettled([queues.close(), orm.close(true)]);
     await Promise.allSettled([redis.quit(), subscriber.quit(), queueConnection.quit()]);
-    clearTimeout(force);
-  })());
-
-process.once('SIGTERM', () => void stop('SIGTERM').then(() => process.exit(0)));
-process.once('SIGINT', () => void stop('SIGINT').then(() => process.exit(0)));
-// A handler bug must not take every socket of this replica down with it.
-process.on('unhandledRejection', (err) => logger.error({ err: safeError(err) }, 'unhandled rejection'));
+  },
+  { logger, forceExitAfterMs: 30_000 },
+);
 
 await gateway.start();
 httpServer.listen(config.port, config.host, () => {

@@ -3,7 +3,7 @@ import type { Middleware } from 'koa';
 import { AppError, credentialsBodySchema, loginBodySchema, type AuthResponse, type User } from '@chat/contract';
 import { revokeToken, signToken, tokenRoom } from '@chat/runtime';
 import { authOf, type ApiServices, type ApiState } from '../context.js';
-import { USER_GONE } from '../db/pg-errors.js';
+import { USER_GONE } from '@chat/store';
 import { readBody } from '../http/json-body.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasswordVerifier, hashPassword } from './passwords.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { toIsoTime, type Knex } from '../db/knex.js';
 import { AppError, type User } from '@chat/contract';
-import { isUniqueViolation } from '../db/pg-errors.js';
+import { isUniqueViolation } from '@chat/store';
 
 interface UserRecord {
   id: string;

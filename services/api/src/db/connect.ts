@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Logger } from '@chat/runtime';
+import { safeError, type Logger } from '@chat/runtime';
 import { createOrm, type Orm, type OrmOptions } from '@chat/store';
 
 export interface ConnectRetry {
@@ -21,7 +21,7 @@ export async function connectOrm(options: OrmOptions, logger: Logger, retry: Con
       return await createOrm(options);
     } catch (err) {
       if (attempt >= attempts) throw err;
-      log.warn({ attempt, err: err instanceof Error ? err.message : String(err) }, 'PostgreSQL not reachable yet, retrying');
+      log.warn({ attempt, err: safeError(err) }, 'PostgreSQL not reachable yet, retrying');
       await sleep(delayMs);
     }
   }

@@ -1,7 +1,6 @@
 import type { Middleware } from 'koa';
 import { AppError, toErrorBody, type ErrorCode } from '@chat/contract';
-import { type Logger } from '@chat/runtime';
-import { dependencyError } from './dependency-errors.js';
+import { dependencyError, safeError, type Logger } from '@chat/runtime';
 
 /** Errors from Koa's own machinery (co-body, ctx.throw) carry an HTTP status. */
 interface HttpLikeError {
@@ -69,9 +68,9 @@ export function errorSink(logger: Logger): Middleware {
     } catch (err) {
       const { status, code, message, retryAfter } = normalise(err);
       if (status === 503) {
-        log.warn({ err, method: ctx.method, path: ctx.path, status }, 'request failed: a dependency is unavailable');
+        log.warn({ err: safeError(err), method: ctx.method, path: ctx.path, status }, 'request failed: a dependency is unavailable');
       } else if (status >= 500) {
-        log.error({ err, method: ctx.method, path: ctx.path, status }, 'request failed');
+        log.error({ err: safeError(err), method: ctx.method, path: ctx.path, status }, 'request failed');
       } else {
         log.debug({ method: ctx.method, path: ctx.path, status, code }, 'request refused');
       }

@@ -1,7 +1,7 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
 import { type ServerToClientEvents } from '@chat/contract';
-import { redisKeys, type Logger } from '@chat/runtime';
+import { redisKeys, safeError, type Logger } from '@chat/runtime';
 import type { ChatEmitter } from '../context.js';
 
 /**
@@ -17,7 +17,7 @@ export function createChatEmitter(redis: Redis, logger: Logger): ChatEmitter {
   const publisher = {
     publish: (channel: string, message: string | Buffer): Promise<number> =>
       redis.publish(channel, message).catch((err: unknown) => {
-        log.warn({ err: err instanceof Error ? err.message : String(err), channel }, 'broadcast not published');
+        log.warn({ err: safeError(err), channel }, 'broadcast not published');
         return 0;
       }),
   };

@@ -1,7 +1,6 @@
 import { AppError, type Message, type UserRef } from '@chat/contract';
-import { appendMessage } from '@chat/store';
+import { appendMessage, isUserGone, USER_GONE } from '@chat/store';
 import type { Knex } from '../db/knex.js';
-import { isUserGone, USER_GONE } from '../db/pg-errors.js';
 
 async function assertRoomExists(trx: Knex, roomId: string): Promise<{ ownerId: string }> {
   const row = await trx('rooms').select<{ owner_id: string }>('owner_id').where({ id: roomId }).first();

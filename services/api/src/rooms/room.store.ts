@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type Role, type Room, type UserRef } from '@chat/contract';
 import { toIsoTime, type Knex } from '../db/knex.js';
-import { isUniqueViolation, isUserGone, USER_GONE } from '../db/pg-errors.js';
+import { isUniqueViolation, isUserGone, USER_GONE } from '@chat/store';
 
 interface RoomRecord {
   id: string;

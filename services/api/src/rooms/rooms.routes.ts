@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { createRoomBodySchema, type Message, type RoomDetails } from '@chat/contract';
-import { chatRoom, onlineUserIds, publishMessage, userRoom } from '@chat/runtime';
+import { chatRoom, onlineUserIds, publishMessage, safeError, userRoom } from '@chat/runtime';
 import { authOf, type ApiServices, type ApiState } from '../context.js';
 import { readBody } from '../http/json-body.js';
 import { joinRoom, leaveRoom } from './membership.js';
@@ -23,7 +23,7 @@ export function roomRoutes(router: Router<ApiState>, { services, requireAuth, js
   // (or the clients' next room:join with since).
   const broadcast = (message: Message): void => {
     publishMessage(redis, message).catch((err: unknown) => {
-      log.warn({ err: err instanceof Error ? err.message : String(err), roomId: message.roomId, seq: message.seq }, 'message not published');
+      log.warn({ err: safeError(err), roomId: message.roomId, seq: message.seq }, 'message not published');
     });
   };
 

@@ -1,13 +1,12 @@
 import type { Job } from 'bullmq';
 import { QUEUE_STOCK, aiJobSchema, stockJobSchema, type BotName } from '@chat/contract';
-import { type Logger } from '@chat/runtime';
+import { safeError, type Logger } from '@chat/runtime';
 import { AI_UNAVAILABLE_TEXT } from '../ai/ai.replies.js';
 import { STOCK_UNAVAILABLE_TEXT } from '../quotes/quote.replies.js';
 import type { ReplyPublisher } from '../replies/reply.publisher.js';
 import { InvalidJobDataError } from './invalid-job-data.error.js';
 import type { ReplyOutcome } from './job.metrics.js';
 import { RoomGoneError } from './room-gone.error.js';
-import { safeError } from '../safe-error.js';
 
 export interface FinalFailureDeps {
   replies: ReplyPublisher;

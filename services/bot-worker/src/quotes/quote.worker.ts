@@ -1,10 +1,9 @@
 import type { Job } from 'bullmq';
 import { stockJobSchema, type BotJobResult, type StockJob } from '@chat/contract';
-import { type Logger } from '@chat/runtime';
+import { safeError, type Logger } from '@chat/runtime';
 import { isFinalAttempt, jobIdOf, jobLogger, parseJobData } from '../jobs/job-data.js';
 import type { ReplyOutcome } from '../jobs/job.metrics.js';
 import type { ReplyPublisher } from '../replies/reply.publisher.js';
-import { safeError } from '../safe-error.js';
 import { QuoteServiceError } from './quote-service.error.js';
 import { STOCK_UNAVAILABLE_TEXT, noQuoteText, quoteText } from './quote.replies.js';
 import type { StooqClient } from './stooq.client.js';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { parseCommand, type Message, type UserRef } from '@chat/contract';
-import { commandRequestId, createCommandQueues, createLogger, createRedis, enqueueCommand, type CommandQueues, type Redis } from '@chat/runtime';
+import { commandRequestId, createCommandQueues, createLogger, createRedis, enqueueCommand, loadWorkerConfig, type CommandQueues, type Redis } from '@chat/runtime';
 import { createOrm, findMessages, roomLastSeq, type Orm } from '@chat/store';
 import { startRedis, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
-import { createBotWorker, type BotWorker, type BotWorkerOptions } from '../../src/index.js';
+import { createBotWorker, type BotWorker, type BotWorkerConfig } from '../../src/index.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/fake-openai.js';
 import { startFakeStooq, type FakeStooq } from '../fakes/fake-stooq.js';
 import { listen, startSocketReplica, type RoomListener, type SocketReplica } from './sockets.js';
@@ -25,7 +25,7 @@ export interface Harness {
   /** Two Socket.IO servers sharing rooms through the Redis adapter, like two gateway replicas. */
   replicas: [SocketReplica, SocketReplica];
   /** Settings for test workers: the fakes, small backoff and timeouts. */
-  workerOptions: BotWorkerOptions;
+  workerConfig: BotWorkerConfig;
   /** Env for a worker process with the same settings. */
   workerEnv: Record<string, string>;
   seedRoom(): Promise<Room>;
@@ -33,7 +33,7 @@ export interface Harness {
   command(room: Room, user: UserRef, content: string, clientId?: string): Promise<string>;
   listen(replica: 0 | 1, roomId: string): Promise<RoomListener>;
   /** An in-process worker with its own Redis connections; stopped by `stopWorkers()`. */
-  startWorker(options?: BotWorkerOptions): Promise<BotWorker>;
+  startWorker(overrides?: Partial<BotWorkerConfig>): Promise<BotWorker>;
   stopWorkers(): Promise<void>;
   botMessages(roomId: string): Promise<Message[]>;
   close(): Promise<void>;
@@ -50,15 +50,6 @@ export async function startHarness(): Promise<Harness> {
   const listeners: RoomListener[] = [];
   const running: { worker: BotWorker; connections: Redis[] }[] = [];
 
-  const workerOptions: BotWorkerOptions = {
-    stooqUrl: stooq.url,
-    stooqTimeoutMs: 500,
-    openaiApiKey: 'sk-test-key',
-    openaiBaseUrl: openai.baseUrl,
-    openaiModel: 'fake-model',
-    aiTimeoutMs: 5000,
-    backoffMs: 20,
-  };
   const workerEnv = {
     REDIS_URL: redis.url,
     DATABASE_URL: databaseUrl,
@@ -68,7 +59,9 @@ export async function startHarness(): Promise<Harness> {
     OPENAI_BASE_URL: openai.baseUrl,
     OPENAI_MODEL: 'fake-model',
     BOT_BACKOFF_MS: '20',
-  };
+  };  // The worker's configuration as a process would read it from workerEnv.
+  const workerConfig: BotWorkerConfig = loadWorkerConfig({ NODE_ENV: 'test', ...workerEnv });
+
 
   const stopWorkers = async (): Promise<void> => {
     const all = running.splice(0);
@@ -84,7 +77,7 @@ export async function startHarness(): Promise<Harness> {
     stooq,
     openai,
     replicas,
-    workerOptions,
+    workerConfig,
     workerEnv,
     async seedRoom() {
       const knex = orm.em.getKnex();
@@ -110,10 +103,10 @@ export async function startHarness(): Promise<Harness> {
       listeners.push(listener);
       return listener;
     },
-    async startWorker(options = {}) {
+    async startWorker(overrides = {}) {
       const connection = createRedis(redis.url, { forWorker: true });
       const publisher = createRedis(redis.url);
-      const worker = createBotWorker({ connection, publisher, orm, logger }, { ...workerOptions, ...options });
+      const worker = createBotWorker({ connection, publisher, orm, logger }, { ...workerConfig, ...overrides });
       running.push({ worker, connections: [connection, publisher] });
       await worker.start();
       return worker;

@@ -1,8 +1,7 @@
 import { AppError } from '@chat/contract';
-import { verifyToken, type Logger } from '@chat/runtime';
+import { safeError, toAppError, verifyToken, type Logger } from '@chat/runtime';
 import type { Redis } from 'ioredis';
 import type { ExtendedError } from 'socket.io';
-import { safeError, toAppError } from '../errors.js';
 import type { GatewaySocket } from '../socket/types.js';
 
 /** The bearer token of a handshake: `auth.token`, else the `token` query parameter. */

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@chat/runtime';
+import { createLogger, toAppError } from '@chat/runtime';
 import { appendMessages, createOrm, type AppendResult, type MessageDraft, type Orm } from '@chat/store';
 import type { UserRef } from '@chat/contract';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import type { Knex } from '@mikro-orm/postgresql';
 import { startTcpProxy } from '../../test/support/tcp-proxy.js';
-import { toAppError } from '../errors.js';
 import { CommitQueue, type CommitQueueOptions } from './commit-queue.js';
 
 let orm: Orm;

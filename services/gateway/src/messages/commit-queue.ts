@@ -1,7 +1,6 @@
 import { AppError } from '@chat/contract';
-import { type Logger } from '@chat/runtime';
-import { type AppendResult, type MessageDraft } from '@chat/store';
-import { dataErrorCode, safeError } from '../errors.js';
+import { safeError, type Logger } from '@chat/runtime';
+import { dataErrorCode, type AppendResult, type MessageDraft } from '@chat/store';
 
 export interface CommitQueueOptions {
   /** Stores a batch in one transaction; results in the drafts' order (common's appendMessages). */

@@ -1,9 +1,8 @@
 import { type Message } from '@chat/contract';
-import { chatRoom, publishMessage, subscribeToMessages, type Logger } from '@chat/runtime';
+import { chatRoom, publishMessage, safeError, subscribeToMessages, type Logger } from '@chat/runtime';
 import { findMessages, roomLastSeq } from '@chat/store';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
-import { safeError } from '../errors.js';
 import type { GatewayServer } from '../socket/types.js';
 import { RoomSequencer } from './room-sequencer.js';
 

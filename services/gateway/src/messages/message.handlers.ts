@@ -1,8 +1,7 @@
 import { AppError, messageSendPayloadSchema, parseCommand, parseOrThrow, typingPayloadSchema } from '@chat/contract';
-import { chatRoom } from '@chat/runtime';
+import { chatRoom, safeError } from '@chat/runtime';
 import { runCommand } from '../commands/command.handler.js';
 import type { GatewayContext } from '../context.js';
-import { safeError } from '../errors.js';
 import { isRateLimited } from '../ratelimit/rate-limits.js';
 import { eventListener, socketFields, type AckContext, type EventListenerEntry } from '../socket/ack.js';
 import { findSentMessage } from './message.store.js';

@@ -1,6 +1,5 @@
 import type { Message } from '@chat/contract';
-import type { Logger } from '@chat/runtime';
-import { safeError } from '../errors.js';
+import { safeError, type Logger } from '@chat/runtime';
 
 export interface RoomSequencerOptions {
   /** Hands a message to this replica's sockets in the room. */

@@ -1,7 +1,6 @@
-import { redisKeys, type Logger } from '@chat/runtime';
+import { redisKeys, safeError, type Logger } from '@chat/runtime';
 import type { UserRef } from '@chat/contract';
 import type { Redis } from 'ioredis';
-import { safeError } from '../errors.js';
 import { withPresenceCommands, type PresenceRedis } from './presence.scripts.js';
 import { deadReplicas, sweepReplica, type SweepResult } from './presence.sweeper.js';
 

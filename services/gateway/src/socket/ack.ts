@@ -1,6 +1,5 @@
 import { AppError, toErrorBody, type Ack, type AckResult } from '@chat/contract';
-import { type Logger } from '@chat/runtime';
-import { safeError, toAppError } from '../errors.js';
+import { safeError, TimeoutError, toAppError, withTimeout, type Logger } from '@chat/runtime';
 import type { ClientEvent, GatewaySocket } from './types.js';
 
 /** `expired` aborts when the ack deadline passed and the client was answered `unavailable`: a late success should undo what it can. */
@@ -83,22 +82,20 @@ async function answer<E extends ClientEvent>(
 ): Promise<void> {
   const startedAt = process.hrtime.bigint();
   let response: Ack;
-  let timer: NodeJS.Timeout | undefined;
   try {
     if (payload === TOO_MANY_ARGUMENTS) throw AppError.validation('expected one payload object and an ack callback');
     const expiry = new AbortController();
     const work = handler(socket, payload, expiry.signal);
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        expiry.abort();
-        reject(new AppError('unavailable', 'the server did not answer in time; retry shortly'));
-        work.then(
-          () => ctx.logger.warn({ ...socketFields(socket), event }, 'event finished after its deadline; its outcome was dropped'),
-          (err: unknown) => ctx.logger.warn({ ...socketFields(socket), event, err: safeError(err) }, 'event failed after its deadline'),
-        );
-      }, ctx.ackTimeoutMs);
+    const result = await withTimeout(work, ctx.ackTimeoutMs).catch((err: unknown) => {
+      if (!(err instanceof TimeoutError)) throw err;
+      expiry.abort();
+      work.then(
+        () => ctx.logger.warn({ ...socketFields(socket), event }, 'event finished after its deadline; its outcome was dropped'),
+        (late: unknown) => ctx.logger.warn({ ...socketFields(socket), event, err: safeError(late) }, 'event failed after its deadline'),
+      );
+      throw new AppError('unavailable', 'the server did not answer in time; retry shortly');
     });
-    response = { ok: true, ...(await Promise.race([work, deadline])) };
+    response = { ok: true, ...result };
   } catch (err) {
     const appError = toAppError(err);
     if (appError.code === 'internal' || appError.code === 'unavailable') {
@@ -107,8 +104,6 @@ async function answer<E extends ClientEvent>(
       ctx.logger.debug({ ...socketFields(socket), event, code: appError.code }, 'event refused');
     }
     response = { ok: false, error: toErrorBody(appError) };
-  } finally {
-    clearTimeout(timer);
   }
   try {
     ack(response);

@@ -1,8 +1,7 @@
-import { isTokenRevoked, tokenRoom, userRoom, type Logger } from '@chat/runtime';
+import { isTokenRevoked, safeError, tokenRoom, userRoom, type Logger } from '@chat/runtime';
 import { clientEvents, type Ack } from '@chat/contract';
 import { TokenExpiry } from '../auth/token-expiry.js';
 import type { GatewayContext } from '../context.js';
-import { safeError } from '../errors.js';
 import { messageEventListeners } from '../messages/message.handlers.js';
 import { roomEventListeners } from '../rooms/room.handlers.js';
 import { socketFields, type AckContext } from './ack.js';
