@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadApiConfig, loadGatewayConfig, loadWorkerConfig, type Env } from '@chat/runtime';
 import { repoRoot } from '@chat/testkit';
@@ -15,15 +15,24 @@ import {
   testVariables,
   type ComposeService,
 } from './support/compose.js';
-import { execForm, lastInstruction, readDockerfile } from './support/dockerfile.js';
+import { execForm, finalImage, lastInstruction, parseCopy, readDockerfile } from './support/dockerfile.js';
 
+/** Every Node service's image comes from one Dockerfile, SERVICE naming the service. */
+const serviceDockerfile = 'deploy/service/Dockerfile';
 const nodeServices = {
-  api: { load: loadApiConfig, dockerfile: 'services/api/Dockerfile', port: 3000 },
-  gateway: { load: loadGatewayConfig, dockerfile: 'services/gateway/Dockerfile', port: 3101 },
-  'bot-worker': { load: loadWorkerConfig, dockerfile: 'services/bot-worker/Dockerfile', port: 3201 },
-} as const satisfies Record<string, { load: (env: Env) => object; dockerfile: string; port: number }>;
+  api: { load: loadApiConfig, port: 3000 },
+  gateway: { load: loadGatewayConfig, port: 3101 },
+  'bot-worker': { load: loadWorkerConfig, port: 3201 },
+} as const satisfies Record<string, { load: (env: Env) => object; port: number }>;
 type NodeServiceName = keyof typeof nodeServices;
 const nodeServiceNames = Object.keys(nodeServices) as NodeServiceName[];
+
+/** The image compose builds for a service: its Dockerfile parsed with its build arguments. */
+const imageOf = async (svc: ComposeService) => {
+  const build = buildOf(svc);
+  if (!build) throw new Error('the service has no build');
+  return finalImage(await readDockerfile(build.dockerfile, build.args));
+};
 
 const service = async (name: string): Promise<ComposeService> => {
   const compose = await loadCompose();
@@ -49,14 +58,15 @@ describe('docker-compose.yml', () => {
         expect(svc.image, `${name} has a build or an image`).toMatch(/^[a-z0-9./-]+:\d[\w.-]*$/);
       }
     }
-    for (const name of nodeServiceNames) expect(buildOf(await service(name))?.dockerfile).toBe(nodeServices[name].dockerfile);
+    for (const name of nodeServiceNames) {
+      expect(buildOf(await service(name)), name).toEqual({ context: '.', dockerfile: serviceDockerfile, args: { SERVICE: name } });
+    }
   });
 
   it('starts each Node service with node dist/main.js, as its Dockerfile does', async () => {
     for (const name of nodeServiceNames) {
       expect(commandOf(await service(name)), name).toEqual(['node', 'dist/main.js']);
-      const dockerfile = await readDockerfile(nodeServices[name].dockerfile);
-      const cmd = lastInstruction(dockerfile.stages.at(-1)!, 'CMD');
+      const cmd = lastInstruction(await imageOf(await service(name)), 'CMD');
       expect(execForm(cmd?.args ?? ''), `${name} Dockerfile CMD`).toEqual(['node', 'dist/main.js']);
     }
   });
@@ -65,6 +75,10 @@ describe('docker-compose.yml', () => {
     const migrate = await service('migrate');
     expect(buildOf(migrate)).toEqual(buildOf(await service('api')));
     expect(commandOf(migrate)).toEqual(['node', 'dist/migrate.js']);
+    // …which the image carries, in the directory it runs from.
+    const image = await imageOf(migrate);
+    const destinations = image.instructions.filter((i) => i.keyword === 'COPY').map((i) => parseCopy(i.args).destination);
+    expect(destinations).toContain(posix.join(lastInstruction(image, 'WORKDIR')!.args, 'dist/migrate.js'));
     expect(migrate.restart).toBe('no');
     expect(serviceEnv(migrate).DATABASE_URL).toBe(serviceEnv(await service('api')).DATABASE_URL);
     expect(dependsOn(migrate)).toEqual({ postgres: 'service_healthy' });
@@ -149,6 +163,9 @@ describe('docker-compose.yml', () => {
     for (const name of nodeServiceNames) {
       const test = (await service(name)).healthcheck?.test as string[];
       expect(test.join(' '), name).toContain(`http://127.0.0.1:${nodeServices[name].port}/health/ready`);
+      // The image built for the service documents the same port.
+      const exposed = (await imageOf(await service(name))).instructions.filter((i) => i.keyword === 'EXPOSE').map((i) => i.args);
+      expect(exposed, `${name} EXPOSE`).toEqual([String(nodeServices[name].port)]);
     }
     expect(compose.services.redis?.healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
     expect(compose.services.postgres?.healthcheck?.test?.slice(0, 2)).toEqual(['CMD', 'pg_isready']);

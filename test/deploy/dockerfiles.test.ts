@@ -1,11 +1,16 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '@chat/testkit';
-import { execForm, lastInstruction, parseCopy, readDockerfile, runCommand, type Stage } from './support/dockerfile.js';
+import { execForm, finalImage, imageStages, lastInstruction, parseCopy, readDockerfile, runCommand, type Stage } from './support/dockerfile.js';
 import { workspaceDirs } from './support/workspaces.js';
 
-const services = ['api', 'gateway', 'bot-worker'] as const;
+/** The one Dockerfile of the Node services, and the port each one's image exposes. */
+const serviceDockerfile = 'deploy/service/Dockerfile';
+const ports = { api: 3000, gateway: 3101, 'bot-worker': 3201 } as const;
+const services = Object.keys(ports) as (keyof typeof ports)[];
+const packages = ['packages/contract', 'packages/store', 'packages/runtime'];
 
 const copies = (stage: Stage) => stage.instructions.filter((i) => i.keyword === 'COPY').map((i) => parseCopy(i.args));
 const runs = (stage: Stage) => stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => runCommand(i.args));
@@ -18,21 +23,29 @@ const copiedFiles = (stage: Stage): string[] =>
       return c.sources.filter((s) => (dest === '' || dest.endsWith('/') ? posix.join(dest, posix.basename(s)) : dest) === s);
     });
 
-describe.each(services)('services/%s/Dockerfile', (name) => {
-  const load = () => readDockerfile(`services/${name}/Dockerfile`);
+describe.each(services)(`${serviceDockerfile} with SERVICE=%s`, (name) => {
+  const load = () => readDockerfile(serviceDockerfile, { SERVICE: name });
 
   it('builds in one Node 22 stage and runs in another', async () => {
-    const { stages } = await load();
+    const dockerfile = await load();
+    const { stages } = dockerfile;
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages) expect(stage.image).toMatch(/^node:22(?:[.-]|$)/);
+    // Every stage starts from Node 22 or from an earlier stage.
+    const earlier = new Set<string>();
+    for (const stage of stages) {
+      if (!earlier.has(stage.image)) expect(stage.image, `stage ${stage.name ?? '(last)'}`).toMatch(/^node:22(?:[.-]|$)/);
+      if (stage.name) earlier.add(stage.name);
+    }
+    expect(finalImage(dockerfile).image).toMatch(/^node:22(?:[.-]|$)/);
     const build = stages.find((s) => s.name === 'build');
     expect(build, 'a stage named build').toBeDefined();
     expect(lastInstruction(build!, 'WORKDIR')?.args).toBe('/app');
     expect(runs(build!).some((r) => r.includes(`tsc -b services/${name}`))).toBe(true);
+    expect(imageStages(dockerfile), 'the image is not built on the build stage').not.toContain(build);
   });
 
   it('installs production dependencies only in the runtime stage, for this workspace alone', async () => {
-    const runtime = (await load()).stages.at(-1)!;
+    const runtime = finalImage(await load());
     const install = runs(runtime);
     expect(install).toHaveLength(1);
     expect(install[0]).toMatch(/^npm ci /);
@@ -42,17 +55,28 @@ describe.each(services)('services/%s/Dockerfile', (name) => {
     expect(lastInstruction(runtime, 'ENV')?.args).toContain('NODE_ENV=production');
   });
 
+  it('installs in the build stage only the packages and this service, with dev dependencies', async () => {
+    const build = (await load()).stages.find((s) => s.name === 'build')!;
+    const install = runs(build).filter((r) => r.startsWith('npm ci'));
+    expect(install).toHaveLength(1);
+    expect(install[0]).not.toContain('--omit=dev');
+    const workspaces = [...install[0]!.matchAll(/--workspace (\S+)/g)].map((m) => m[1]);
+    expect(workspaces.sort()).toEqual([...packages, `services/${name}`].sort());
+  });
+
   it("copies every workspace's package.json and the lockfile before each npm ci", async () => {
     const { stages } = await load();
     const expected = ['package.json', 'package-lock.json', ...(await workspaceDirs()).map((d) => `${d}/package.json`)];
-    for (const stage of stages.filter((s) => runs(s).some((r) => r.startsWith('npm ci')))) {
+    const installing = stages.filter((s) => runs(s).some((r) => r.startsWith('npm ci')));
+    expect(installing.map((s) => s.name)).toEqual(['build', 'runtime']);
+    for (const stage of installing) {
       expect(copiedFiles(stage), `stage ${stage.name ?? '(last)'}`).toEqual(expect.arrayContaining(expected));
     }
   });
 
   it('ships compiled output and manifests only: no sources, no compiler, no .env', async () => {
     const dockerfile = await load();
-    const runtime = dockerfile.stages.at(-1)!;
+    const runtime = finalImage(dockerfile);
     for (const copy of copies(runtime)) {
       for (const source of copy.sources) {
         if (copy.from === undefined) expect(source, 'from the context: manifests only').toMatch(/(^|\/)(package\.json|package-lock\.json|\.npmrc)$/);
@@ -62,11 +86,13 @@ describe.each(services)('services/%s/Dockerfile', (name) => {
     const everyInstruction = dockerfile.stages.flatMap((st) => st.instructions.map((i) => `${i.keyword} ${i.args}`)).join('\n');
     expect(everyInstruction).not.toMatch(/\.env\b/);
     expect(everyInstruction).not.toMatch(/^COPY (\. |\S+ \.\/? )/m);
-    expect(copies(runtime).some((c) => c.sources.includes('packages/common/dist') || c.sources.includes('/app/packages/common/dist'))).toBe(true);
+    for (const dir of [...packages, `services/${name}`]) {
+      expect(copies(runtime).some((c) => c.sources.includes(`${dir}/dist`) || c.sources.includes(`/app/${dir}/dist`)), `${dir}/dist`).toBe(true);
+    }
   });
 
   it('runs node dist/main.js as a non-root user from the service directory', async () => {
-    const runtime = (await load()).stages.at(-1)!;
+    const runtime = finalImage(await load());
     const user = lastInstruction(runtime, 'USER')?.args;
     expect(user).toBeDefined();
     expect(user).not.toMatch(/^(root|0)(:|$)/);
@@ -75,18 +101,38 @@ describe.each(services)('services/%s/Dockerfile', (name) => {
     // The runtime must resolve packages through their "default" export condition (dist).
     expect(runtime.instructions.map((i) => i.args).join('\n')).not.toContain('--conditions');
   });
+
+  it(`exposes the service's port alone (${ports[name]})`, async () => {
+    const exposed = finalImage(await load()).instructions.filter((i) => i.keyword === 'EXPOSE').map((i) => i.args);
+    expect(exposed).toEqual([String(ports[name])]);
+  });
+
+  it(name === 'api' ? 'carries the migrations entry as dist/migrate.js' : 'carries no migrations entry (the API image runs them)', async () => {
+    const dockerfile = await load();
+    const migrateCopies = copies(finalImage(dockerfile)).filter((c) => c.sources.some((s) => s.endsWith('/migrate.js')));
+    if (name !== 'api') {
+      expect(migrateCopies).toEqual([]);
+      return;
+    }
+    expect(migrateCopies).toEqual([{ from: 'build-migrate', sources: ['/app/deploy/migrate/dist/migrate.js'], destination: '/app/services/api/dist/migrate.js' }]);
+    const compiling = dockerfile.stages.find((s) => s.name === 'build-migrate')!;
+    expect(imageStages(dockerfile, compiling).map((s) => s.name), 'compiled on the build stage').toContain('build');
+    expect(runs(compiling).some((r) => r.includes('tsc -b deploy/migrate'))).toBe(true);
+  });
 });
 
-describe('services/api/Dockerfile', () => {
-  it('carries the migrations entry as dist/migrate.js', async () => {
-    const dockerfile = await readDockerfile('services/api/Dockerfile');
-    const build = dockerfile.stages.find((s) => s.name === 'build')!;
-    expect(runs(build).some((r) => r.includes('deploy/migrate'))).toBe(true);
-    expect(copies(dockerfile.stages.at(-1)!)).toContainEqual({
-      from: 'build',
-      sources: ['/app/deploy/migrate/dist/migrate.js'],
-      destination: 'services/api/dist/migrate.js',
-    });
+describe(serviceDockerfile, () => {
+  it('builds one image per service: without SERVICE the build stops with a message naming the choices', async () => {
+    const dockerfile = await readDockerfile(serviceDockerfile);
+    const chain = imageStages(dockerfile);
+    expect(chain.map((s) => s.name)).toEqual(['no-service', undefined]);
+    const [stop] = runs(chain[0]!);
+    expect(stop).toMatch(/SERVICE=api, gateway or bot-worker.*exit 1$/);
+    expect(runs(finalImage(await readDockerfile(serviceDockerfile, { SERVICE: 'gateway' })))).not.toContainEqual(stop);
+  });
+
+  it('replaces the per-service Dockerfiles', () => {
+    for (const name of services) expect(existsSync(join(repoRoot, 'services', name, 'Dockerfile')), `services/${name}/Dockerfile`).toBe(false);
   });
 });
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ const read = (path: string) => readFile(join(repoRoot, path), 'utf8');
 describe('docs/deployment.md', () => {
   it('documents every variable the services, the nginx entrypoint and the compose file read', async () => {
     const docs = await read('docs/deployment.md');
-    const config = await read('packages/common/src/config/services.ts');
+    const config = await read('packages/runtime/src/config/services.ts');
     const entrypoint = await read('deploy/nginx/docker-entrypoint.sh');
     const names = new Set([
       ...[...config.matchAll(/^\s+([A-Z][A-Z0-9_]+): env\./gm)].map((m) => m[1]!),
@@ -20,5 +21,14 @@ describe('docs/deployment.md', () => {
     expect(names.size).toBeGreaterThan(30);
     const missing = [...names].filter((name) => !docs.includes(`\`${name}\``));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('the Dockerfiles the docs name', () => {
+  it.each(['docs/deployment.md', 'README.md', 'docker-compose.yml'])('%s names only Dockerfiles that exist, and the one of the services', async (path) => {
+    const text = await read(path);
+    const named = [...new Set([...text.matchAll(/[\w./-]*Dockerfile\b/g)].map((m) => m[0]).filter((p) => p.includes('/')))];
+    expect(named.filter((p) => !existsSync(join(repoRoot, p)))).toEqual([]);
+    expect(named).toContain('deploy/service/Dockerfile');
   });
 });

@@ -1,8 +1,8 @@
 /**
- * Builds each service the way its Dockerfile's runtime stage does — package manifests,
- * `npm ci --omit=dev` for that workspace alone in a clean directory outside the repo,
- * the compiled dist — and starts its CMD against a real Redis and PostgreSQL with the
- * compose environment. A dev-only or undeclared import, a missing file or a config
+ * Builds each service's image the way deploy/service/Dockerfile's runtime stages do —
+ * package manifests, `npm ci --omit=dev` for that workspace alone in a clean directory
+ * outside the repo, the compiled dist — and starts its CMD against a real Redis and
+ * PostgreSQL with the compose environment. A dev-only or undeclared import, a missing file or a config
  * the compose file gets wrong fails here rather than in a container.
  */
 import { execFile } from 'node:child_process';
@@ -22,6 +22,7 @@ import { buildRuntimeStage, cleanEnv, type RuntimeImage } from './support/runtim
 const run = promisify(execFile);
 const services = ['api', 'gateway', 'bot-worker'] as const;
 type Service = (typeof services)[number];
+const packages = ['packages/contract', 'packages/store', 'packages/runtime'];
 
 let root: string;
 let redis: RedisServer;
@@ -65,14 +66,14 @@ async function emptyDatabase(): Promise<string> {
 }
 
 beforeAll(async () => {
-  // The build stage: `npx tsc -b services/<name>` (and the migrate entry) over the repo layout.
+  // The build stages: `npx tsc -b services/<name>` (and the migrate entry) over the repo layout.
   await run(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', 'services/api', 'services/gateway', 'services/bot-worker', 'deploy/migrate'], {
     cwd: repoRoot,
   });
   root = await mkdtemp(join(tmpdir(), 'chat-images-'));
   const built = await Promise.all(
     services.map(async (name) => {
-      const dockerfile = await readDockerfile(`services/${name}/Dockerfile`);
+      const dockerfile = await readDockerfile('deploy/service/Dockerfile', { SERVICE: name });
       return buildRuntimeStage(dockerfile, { root: join(root, name), npmArgs: ['--prefer-offline'] });
     }),
   );
@@ -91,10 +92,11 @@ describe('the production images, built as their Dockerfiles build them', () => {
     const app = join(images[name].root, 'app');
     expect(images[name].workdir).toBe(join(app, 'services', name));
     expect(existsSync(join(images[name].workdir, 'dist/main.js'))).toBe(true);
-    expect(existsSync(join(app, 'packages/common/dist/index.js'))).toBe(true);
+    expect(existsSync(join(images[name].workdir, 'dist/migrate.js')), 'dist/migrate.js in the API image alone').toBe(name === 'api');
+    for (const dir of packages) expect(existsSync(join(app, dir, 'dist/index.js')), `${dir}/dist`).toBe(true);
     for (const devOnly of ['typescript', 'tsx', 'vitest']) expect(existsSync(join(app, 'node_modules', devOnly)), devOnly).toBe(false);
     // npm links workspace devDependencies (@chat/testkit) even with --omit=dev; their code is not copied.
-    for (const dir of [`services/${name}/src`, 'packages/common/src', 'packages/testkit/src', 'packages/testkit/dist']) {
+    for (const dir of [`services/${name}/src`, ...packages.map((p) => `${p}/src`), 'packages/testkit/src', 'packages/testkit/dist']) {
       expect(existsSync(join(app, dir)), dir).toBe(false);
     }
     expect(images[name].user).toBe('node');
@@ -102,7 +104,7 @@ describe('the production images, built as their Dockerfiles build them', () => {
 
   // npm's --omit=dev keeps a workspace's devDependency when another workspace depends on it for
   // production, so the install alone cannot prove an import is declared: check the imports too.
-  it.each(['packages/common', ...services.map((s) => `services/${s}`)])('%s/dist imports only Node built-ins and its production dependencies', async (dir) => {
+  it.each([...packages, ...services.map((s) => `services/${s}`)])('%s/dist imports only Node built-ins and its production dependencies', async (dir) => {
     const pkg = JSON.parse(await readFile(join(repoRoot, dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
     const allowed = new Set(Object.keys(pkg.dependencies ?? {}));
     const undeclared = new Set<string>();

@@ -7,7 +7,7 @@ export const composePath = join(repoRoot, 'docker-compose.yml');
 
 export interface ComposeService {
   image?: string;
-  build?: { context?: string; dockerfile?: string } | string;
+  build?: { context?: string; dockerfile?: string; args?: Record<string, string | number | boolean | null> | string[] } | string;
   command?: string[] | string;
   environment?: Record<string, string | number | boolean | null> | string[];
   ports?: (string | { target: number; published?: string | number })[];
@@ -80,18 +80,22 @@ export async function loadCompose(vars: Record<string, string | undefined> = tes
   return interpolateDeep(await loadRawCompose(), vars) as ComposeFile;
 }
 
-/** A service's environment as strings (map or `KEY=value` list form). */
-export function serviceEnv(service: ComposeService): Record<string, string> {
-  const env = service.environment ?? {};
-  if (Array.isArray(env)) {
+/** A `KEY: value` map or `KEY=value` list as strings (a bare `KEY` in a list is empty). */
+function stringMap(entries: Record<string, string | number | boolean | null> | string[]): Record<string, string> {
+  if (Array.isArray(entries)) {
     return Object.fromEntries(
-      env.map((entry) => {
+      entries.map((entry) => {
         const at = entry.indexOf('=');
         return at < 0 ? [entry, ''] : [entry.slice(0, at), entry.slice(at + 1)];
       }),
     );
   }
-  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
+  return Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, v === null ? '' : String(v)]));
+}
+
+/** A service's environment as strings (map or `KEY=value` list form). */
+export function serviceEnv(service: ComposeService): Record<string, string> {
+  return stringMap(service.environment ?? {});
 }
 
 export function commandOf(service: ComposeService): string[] {
@@ -100,10 +104,11 @@ export function commandOf(service: ComposeService): string[] {
   return Array.isArray(command) ? command : command.split(/\s+/).filter(Boolean);
 }
 
-export function buildOf(service: ComposeService): { context: string; dockerfile: string } | undefined {
+/** A service's build: context, Dockerfile and build arguments (`args`, map or list form). */
+export function buildOf(service: ComposeService): { context: string; dockerfile: string; args: Record<string, string> } | undefined {
   if (service.build === undefined) return undefined;
-  if (typeof service.build === 'string') return { context: service.build, dockerfile: 'Dockerfile' };
-  return { context: service.build.context ?? '.', dockerfile: service.build.dockerfile ?? 'Dockerfile' };
+  if (typeof service.build === 'string') return { context: service.build, dockerfile: 'Dockerfile', args: {} };
+  return { context: service.build.context ?? '.', dockerfile: service.build.dockerfile ?? 'Dockerfile', args: stringMap(service.build.args ?? {}) };
 }
 
 export function dependsOn(service: ComposeService): Record<string, string | undefined> {

@@ -3,11 +3,11 @@ import { cp, mkdir, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '@chat/testkit';
-import { execForm, parseCopy, parseEnvInstruction, runCommand, type Dockerfile } from './dockerfile.js';
+import { execForm, imageStages, parseCopy, parseEnvInstruction, runCommand, type Dockerfile } from './dockerfile.js';
 
 const run = promisify(execFile);
 
-/** A Dockerfile's final stage laid out in a host directory standing in for the container's `/`. */
+/** The image a Dockerfile builds (its last stage and the stages that one is built on), laid out in a host directory standing in for the container's `/`. */
 export interface RuntimeImage {
   /** Host directory that stands for the container's root. */
   root: string;
@@ -22,8 +22,8 @@ export interface BuildRuntimeOptions {
   /** Host directory that stands for the container's root; must not lie inside the repo. */
   root: string;
   /**
-   * Where the build stage's `/app` is on the host: the build stage copies the repo
-   * layout to /app and compiles there, which is what the repo's own `tsc -b` output is.
+   * Where the build stages' `/app` is on the host: they copy the repo layout to /app and
+   * compile there, which is what the repo's own `tsc -b` output is.
    */
   buildStageApp?: string;
   /** Extra arguments for `npm ci` (e.g. `--prefer-offline`); they change speed, not the result. */
@@ -46,13 +46,17 @@ export function cleanEnv(): Record<string, string> {
 const isDirectory = async (path: string): Promise<boolean> => (await stat(path)).isDirectory();
 
 /**
- * Executes the final stage of a Dockerfile on the host: WORKDIR, ENV, USER, CMD, COPY
- * from the context (the repo) or from the build stage, and RUN `npm ci …`. Any other
- * RUN fails, so the runtime stage stays simple enough to be proven this way.
+ * Executes on the host the stages the image is made of (the last one and those it is built
+ * on; parse the Dockerfile with the image's build arguments): WORKDIR, ENV, USER, CMD,
+ * COPY from the context (the repo) or from a build stage (one built on none of the image's),
+ * and RUN `npm ci …`. Any other RUN fails, so the runtime stages stay simple enough to be
+ * proven this way.
  */
 export async function buildRuntimeStage(dockerfile: Dockerfile, options: BuildRuntimeOptions): Promise<RuntimeImage> {
-  const stage = dockerfile.stages.at(-1);
-  if (!stage) throw new Error(`${dockerfile.path}: no stage`);
+  const chain = imageStages(dockerfile);
+  const buildStages = new Set(
+    dockerfile.stages.filter((s) => s.name !== undefined && !imageStages(dockerfile, s).some((base) => chain.includes(base))).map((s) => s.name),
+  );
   const buildStageApp = options.buildStageApp ?? repoRoot;
   const host = (containerPath: string): string => join(options.root, containerPath);
   let workdir = '/';
@@ -60,7 +64,7 @@ export async function buildRuntimeStage(dockerfile: Dockerfile, options: BuildRu
   let user: string | undefined;
   let cmd: string[] = [];
 
-  for (const { keyword, args } of stage.instructions) {
+  for (const { keyword, args } of chain.flatMap((s) => s.instructions)) {
     switch (keyword) {
       case 'WORKDIR':
         workdir = posix.resolve(workdir, args);
@@ -83,7 +87,7 @@ export async function buildRuntimeStage(dockerfile: Dockerfile, options: BuildRu
           let from: string;
           if (copy.from === undefined) {
             from = join(repoRoot, source);
-          } else if (copy.from === 'build' && source.startsWith('/app/')) {
+          } else if (buildStages.has(copy.from) && source.startsWith('/app/')) {
             from = join(buildStageApp, source.slice('/app/'.length));
           } else {
             throw new Error(`${dockerfile.path}: cannot follow COPY --from=${copy.from} ${source}`);
