@@ -5,10 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import type { PostgresServer } from '@chat/testkit';
+import { startPostgres, type PostgresServer } from '@chat/testkit';
 import { startBaseline } from './env/baseline.js';
 import { remoteOurs, startOurs } from './env/ours.js';
-import { startLoadPostgres } from './env/postgres.js';
 import type { Target, TargetName } from './env/target.js';
 import { parseOptions, type RunOptions } from './options.js';
 import { printResults, problemLines, writeResults } from './report.js';
@@ -69,8 +68,8 @@ async function main(): Promise<void> {
   let pg: PostgresServer | undefined;
   const getPg = async (): Promise<PostgresServer> => {
     if (!pg) {
-      log(`starting PostgreSQL (${options.durablePostgres ? 'durable: fsync and synchronous_commit on' : 'fast: fsync off'})`);
-      pg = await startLoadPostgres(options.durablePostgres);
+      log(`starting PostgreSQL (${options.durablePostgres ? 'durable: fsync, synchronous_commit and full_page_writes on' : 'fast: fsync, synchronous_commit and full_page_writes off'})`);
+      pg = await startPostgres({ durable: options.durablePostgres });
     }
     return pg;
   };

@@ -27,6 +27,16 @@ export interface PostgresServerOptions {
   port?: number;
   echo?: boolean;
   logFile?: string;
+  /**
+   * Run with production's durability: `fsync`, `synchronous_commit` and `full_page_writes`
+   * on, and initdb syncing what it writes. A commit then returns only once its WAL is on
+   * disk, so an acknowledged commit costs what it costs in production (what load runs
+   * measure). When false, all three are off and initdb skips its syncs: commits return
+   * before anything reaches the disk, which keeps tests fast but flatters every commit,
+   * and a crash of the machine may lose or corrupt the cluster (fine for test data).
+   * @default false
+   */
+  durable?: boolean;
 }
 
 /** Debian keeps the server binaries off PATH, in /usr/lib/postgresql/<major>/bin. */
@@ -57,8 +67,13 @@ async function serverUserIds(): Promise<{ uid: number; gid: number } | undefined
   return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
 }
 
-/** A private PostgreSQL on a free port with trust auth on 127.0.0.1 only. */
+/** `-c` flags turning the settings that trade durability for speed on (production's) or off. */
+const durability = (on: boolean): string[] =>
+  ['fsync', 'synchronous_commit', 'full_page_writes'].flatMap((setting) => ['-c', `${setting}=${on ? 'on' : 'off'}`]);
+
+/** A private PostgreSQL on a free port with trust auth on 127.0.0.1 only; see `durable` for its disk settings. */
 export async function startPostgres(options: PostgresServerOptions = {}): Promise<PostgresServer> {
+  const durable = options.durable ?? false;
   const ownDir = !options.dataDir;
   const base = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'chat-pg-')));
   const forgetDir = ownDir ? removeOnExit(base) : () => undefined;
@@ -72,7 +87,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
   }
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-    const [cmd, args] = asServerUser(bin('initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync']);
+    const [cmd, args] = asServerUser(bin('initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', ...(durable ? [] : ['--no-sync'])]);
     await run(cmd, args).catch((err: Error & { stderr?: string }) => {
       throw new Error(`initdb failed: ${err.stderr ?? err.message}`);
     });
@@ -86,19 +101,18 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     '-p', String(port),
     '-k', socketDir,
     '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'fsync=off',
-    '-c', 'synchronous_commit=off',
-    '-c', 'full_page_writes=off',
+    ...durability(durable),
     '-c', 'max_connections=300',
     '-c', 'shared_buffers=128MB',
   ]);
   const proc = startProcess('postgres', cmd, args, { echo: options.echo, logFile: options.logFile });
+  // A durable start flushes to disk (and a reused cluster may replay its WAL first): allow it longer.
   await waitFor(`postgres on ${port}`, async () => {
     if (proc.child.exitCode !== null) throw new WaitAborted(`postgres exited: ${proc.output()}`);
     if (!(await isListening(port))) return false;
     const ready = await run(bin('pg_isready'), ['-h', '127.0.0.1', '-p', String(port)]).then(() => true, () => false);
     return ready;
-  }, 30_000, 100);
+  }, durable ? 60_000 : 30_000, 100);
 
   const databaseUrl = (database: string): string => `postgres://postgres@127.0.0.1:${port}/${database}`;
   let stopped: Promise<void> | undefined;
