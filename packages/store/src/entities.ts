@@ -1,7 +1,8 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 
-// Table and column names match db/migrations; the schema is owned by the migrations.
+// Table and column names match the migrations, which own the schema. Messages have no entity:
+// their path (group commits, history pages, catch-up) is hand-written SQL in messages/.
 
 export const UserEntity = defineEntity({
   name: 'User',
@@ -10,7 +11,7 @@ export const UserEntity = defineEntity({
     id: p.uuid().primary().onCreate(() => randomUUID()),
     /** As the user typed it; unique case-insensitively (index on lower(username)). */
     username: p.string().length(50),
-    passwordHash: p.string().length(255).hidden().lazy(),
+    passwordHash: p.string().length(255).hidden().lazy(true, false),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });
@@ -25,8 +26,10 @@ export const RoomEntity = defineEntity({
     name: p.string().length(64),
     description: p.string().length(500).default(''),
     owner: () => p.manyToOne(UserEntity),
-    /** The highest `seq` stored in this room; the row lock on it serialises writers. */
+    /** The highest `seq` stored in this room; the row lock on it serialises writers (messages/). */
     lastSeq: p.bigint('number').default(0),
+    /** Read with the room, never written. */
+    memberCount: p.integer().formula((alias) => `(select count(*)::int from memberships m where m.room_id = ${alias}.id)`),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });
@@ -44,25 +47,4 @@ export const MembershipEntity = defineEntity({
 });
 export type MembershipRow = InferEntity<typeof MembershipEntity>;
 
-export const MessageEntity = defineEntity({
-  name: 'Message',
-  tableName: 'messages',
-  properties: {
-    id: p.uuid().primary().onCreate(() => randomUUID()),
-    room: () => p.manyToOne(RoomEntity),
-    seq: p.bigint('number'),
-    type: p.enum(['message', 'system', 'bot'] as const),
-    content: p.text(),
-    sender: () => p.manyToOne(UserEntity).nullable(),
-    /** `stock-bot` or `ai` for bot messages. */
-    botName: p.string().length(32).nullable(),
-    /** Unique per (room, sender) among chat messages. */
-    clientId: p.string().length(64).nullable(),
-    /** The BullMQ job that produced a bot message; unique, so a retried job answers once. */
-    jobId: p.string().length(128).nullable(),
-    createdAt: p.datetime().onCreate(() => new Date()),
-  },
-});
-export type MessageRow = InferEntity<typeof MessageEntity>;
-
-export const entities = [UserEntity, RoomEntity, MembershipEntity, MessageEntity];
+export const entities = [UserEntity, RoomEntity, MembershipEntity];

@@ -80,7 +80,7 @@ export function ormConfig(options: OrmOptions): Options {
       snapshot: false,
       silent: true,
     },
-    // Entities are read-mostly per request; forks keep identity maps short-lived.
+    // Every unit of work forks the EntityManager (context.ts): nothing may use the global one.
     allowGlobalContext: false,
   };
 }

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
+import { createStore, withRequestContext } from '@chat/store';
 import { createHttpMetrics, createRegistry, safeError, type Registry } from '@chat/runtime';
 import { authRoutes } from './auth/auth.routes.js';
 import { requireAuth } from './auth/require-auth.js';
@@ -53,7 +54,9 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Api {
   const opts = { ...defaults, ...options };
   const { config, logger } = deps;
   const services: ApiServices = {
-    ...deps,
+    config,
+    store: createStore(deps.orm),
+    redis: deps.redis,
     logger,
     emitter: deps.emitter ?? createChatEmitter(deps.redis, logger),
   };
@@ -70,7 +73,7 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Api {
     registry,
     logger,
     readyTimeoutMs: opts.readyTimeoutMs,
-    checks: { redis: () => deps.redis.ping(), postgres: () => deps.orm.em.getKnex().raw('select 1') },
+    checks: { redis: () => deps.redis.ping(), postgres: () => services.store.ping() },
   });
   authRoutes(router, { services, requireAuth: auth, jsonBody: body });
   roomRoutes(router, { services, requireAuth: auth, jsonBody: body });
@@ -80,6 +83,8 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Api {
   app.use(requestLog(logger));
   app.use(errorSink(logger));
   app.use(cors(config.corsOrigins));
+  // Every request gets its own EntityManager fork, which the store's queries use.
+  app.use((_ctx, next) => withRequestContext(deps.orm, next));
   app.use(notFound(router));
   app.use(router.routes());
 

@@ -4,7 +4,7 @@ import type { RouterContext } from '@koa/router';
 import type { Redis } from 'ioredis';
 import type { ServerToClientEvents } from '@chat/contract';
 import type { ApiConfig, Logger, VerifiedToken } from '@chat/runtime';
-import type { Orm } from '@chat/store';
+import type { Orm, Store } from '@chat/store';
 
 /** Broadcasts into Socket.IO rooms on every gateway through Redis. */
 export type ChatEmitter = Emitter<ServerToClientEvents>;
@@ -22,7 +22,7 @@ export interface ApiDeps {
 /** The dependencies every feature module receives. */
 export interface ApiServices {
   config: ApiConfig;
-  orm: Orm;
+  store: Store;
   redis: Redis;
   logger: Logger;
   emitter: ChatEmitter;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { TEST_JWT_SECRET } from '@chat/testkit';
-import { type AuthResponse, type Room } from '@chat/contract';
+import type { AuthResponse, Room } from '@chat/contract';
 import { createLogger, createRedis, loadApiConfig, type Redis } from '@chat/runtime';
 import { createOrm, type Orm } from '@chat/store';
 import { createApi, type Api, type ApiOptions } from '../src/index.js';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
-import { type Message } from '@chat/contract';
+import type { Message } from '@chat/contract';
 import { chatRoom, createRedis, subscribeToMessages } from '@chat/runtime';
 import { waitFor } from '@chat/testkit';
 

@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import { QUEUE_AI, QUEUE_STOCK, type AiJob, type BotJobResult, type StockJob } from '@chat/contract';
 import { createRegistry, safeError, type Logger, type Redis, type Registry, type WorkerConfig } from '@chat/runtime';
-import type { Orm } from '@chat/store';
+import { createStore, type Orm } from '@chat/store';
 import { createAiClient, type AiClient } from './ai/ai.client.js';
 import { createAiProcessor } from './ai/ai.worker.js';
 import { exponentialBackoff } from './jobs/backoff.js';
@@ -49,8 +49,8 @@ export function createBotWorker(deps: BotWorkerDeps, config: BotWorkerConfig): B
   const logger = deps.logger.child({ module: 'bot-worker' });
   const registry = deps.registry ?? createRegistry('bot-worker');
   const metrics = createJobMetrics(registry);
-  const knex = deps.orm.em.getKnex();
-  const replies = createReplyPublisher({ knex, publisher: deps.publisher, logger: deps.logger });
+  const store = createStore(deps.orm);
+  const replies = createReplyPublisher({ messages: store.messages, publisher: deps.publisher, logger: deps.logger });
   const stooq = deps.stooq ?? createStooqClient({ baseUrl: config.stooqUrl, timeoutMs: config.stooqTimeoutMs });
   const ai =
     deps.ai ??
@@ -67,7 +67,7 @@ export function createBotWorker(deps: BotWorkerDeps, config: BotWorkerConfig): B
   });
   const processAi = createAiProcessor({
     ai,
-    knex,
+    messages: store.messages,
     replies,
     logger: deps.logger,
     contextChars: config.aiContextChars,
@@ -159,6 +159,6 @@ export function createBotWorker(deps: BotWorkerDeps, config: BotWorkerConfig): B
         await finalFailures.idle();
         logger.info('bot worker stopped');
       })()),
-    checks: { redis: () => deps.publisher.ping(), postgres: () => knex.raw('select 1') },
+    checks: { redis: () => deps.publisher.ping(), postgres: () => store.ping() },
   };
 }

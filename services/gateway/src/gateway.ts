@@ -2,20 +2,33 @@ import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import type { Redis } from 'ioredis';
-import { chatRoom, createRegistry, redisKeys, runStopSteps, safeError, statusListener, userRoom, withTimeout, type CommandQueues, type GatewayConfig, type Logger, type Registry } from '@chat/runtime';
-import { type Orm } from '@chat/store';
-import { type Ack } from '@chat/contract';
+import type { Ack } from '@chat/contract';
+import {
+  chatRoom,
+  createRegistry,
+  isTokenRevoked,
+  redisKeys,
+  runStopSteps,
+  safeError,
+  statusListener,
+  userRoom,
+  withTimeout,
+  type CommandQueues,
+  type GatewayConfig,
+  type Logger,
+  type Registry,
+} from '@chat/runtime';
+import { createStore, type Orm } from '@chat/store';
 import { handshakeAuth } from './auth/handshake.js';
-import type { GatewayContext } from './context.js';
-import { CommitQueue } from './messages/commit-queue.js';
-import { createMessageFanout } from './messages/message.fanout.js';
-import { createMessageStore } from './messages/message.store.js';
+import { createCommandRunner } from './commands/command.handler.js';
+import { messageEventListeners } from './messages/message.handlers.js';
+import { createMessagePath } from './messages/message.path.js';
 import { createGatewayMetrics } from './metrics.js';
 import { resolveGatewayOptions, type GatewayOptions } from './options.js';
 import { PresenceTracker } from './presence/presence.tracker.js';
 import { createSendLimits } from './ratelimit/rate-limits.js';
-import { RoomRepository } from './rooms/room.repository.js';
-import { PendingAnswers } from './socket/ack.js';
+import { roomEventListeners } from './rooms/room.handlers.js';
+import { PendingAnswers, type AckContext } from './socket/ack.js';
 import { socketSetup } from './socket/connection.js';
 import { gateNewSessions } from './socket/new-session-gate.js';
 import { originGuard } from './socket/origin.js';
@@ -26,9 +39,9 @@ import { TypingTracker } from './typing/typing.tracker.js';
 export interface GatewayDeps {
   config: GatewayConfig;
   orm: Orm;
-  /** Commands (presence, rate limits, token denylist) and the adapter's publishing. */
+  /** Commands (presence, rate limits, token denylist), the adapter's and the message path's publishing. */
   redis: Redis;
-  /** The adapter's subscriptions: a connection of its own. */
+  /** The adapter's and the message path's subscriptions: a connection of its own. */
   subscriber: Redis;
   /** Where commands become jobs for the bot workers. */
   queues: CommandQueues;
@@ -41,7 +54,7 @@ export interface Gateway {
   io: GatewayServer;
   replicaId: string;
   registry: Registry;
-  /** Clears stale presence of an earlier run under this replica id and starts heartbeat and sweeps. Call before listening. */
+  /** Subscribes to stored messages, clears stale presence of an earlier run under this replica id and starts heartbeat and sweeps. Call before listening. */
   start(): Promise<void>;
   /**
    * Stops accepting sessions, commits the sends already accepted, closes every
@@ -51,18 +64,18 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-/** Socket.IO on `httpServer`, plus /health, /health/ready and /metrics on the same server. */
+/** Socket.IO on `httpServer`, plus /health, /health/ready and /metrics on the same server. Wiring only: each feature lives in its folder. */
 export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gatewayOptions: GatewayOptions = {}): Gateway {
-  const { config, redis } = deps;
+  const { config, redis, queues } = deps;
   const options = resolveGatewayOptions(gatewayOptions, config.presenceTtl);
   // Components add their own `module`; the replica id is bound once (main may have done it).
   const base = deps.logger.bindings().replicaId === undefined ? deps.logger.child({ replicaId: config.replicaId }) : deps.logger;
   const logger = base.child({ module: 'gateway' });
   const registry = deps.registry ?? createRegistry('gateway');
-  const knex = deps.orm.em.getKnex();
+  const store = createStore(deps.orm);
   let accepting = true;
-  const answers = new PendingAnswers();
   let stopping: Promise<void> | undefined;
+  const answers = new PendingAnswers();
 
   // Registered before Socket.IO attaches, which then hands it every non-/socket.io request.
   let io: GatewayServer | undefined;
@@ -75,10 +88,9 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
       logger: base,
       isStopping: () => stopping !== undefined,
       details: () => ({ replicaId: config.replicaId, sockets: connectedSockets() }),
-      checks: { redis: () => redis.ping(), postgres: () => knex.raw('select 1') },
+      checks: { redis: () => redis.ping(), postgres: () => store.ping() },
     }),
   );
-
 
   const server: GatewayServer = new Server(httpServer, {
     path: options.path,
@@ -98,68 +110,54 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
   });
   const adapter = server.of('/').adapter;
   adapter.on('error', (err: unknown) => logger.error({ err: safeError(err) }, 'adapter error'));
-  for (const queue of [deps.queues.stock, deps.queues.ai]) {
+  for (const queue of [queues.stock, queues.ai]) {
     queue.on('error', (err) => logger.error({ err: safeError(err), queue: queue.name }, 'queue error'));
   }
 
   const metrics = createGatewayMetrics(registry, connectedSockets);
-  const fanout = createMessageFanout({ server, knex, redis, subscriber: deps.subscriber, logger: base, gapTimeoutMs: options.gapTimeoutMs });
-  const rooms = new RoomRepository(knex);
-  const store = createMessageStore(knex, rooms);
-  const context: GatewayContext = {
-    config,
-    knex,
-    redis,
-    rooms,
-    logger: base.child({ module: 'commands' }),
-    metrics,
-    fanout,
-    queues: deps.queues,
-    limits: createSendLimits(redis, { messagesPerMinute: config.messageLimit, commandsPerMinute: config.commandLimit }),
-    presence: new PresenceTracker({
-      redis,
-      replicaId: config.replicaId,
-      logger: base,
-      ttlMs: config.presenceTtl * 1000,
-      heartbeatIntervalMs: options.heartbeatIntervalMs,
-      sweepIntervalMs: options.sweepIntervalMs,
-      sweepBatch: options.sweepBatch,
-      lookupUsers: (ids) => rooms.users(ids),
-      onChange: ({ roomId, user, status }) => {
-        metrics.presenceChanges.inc({ status });
-        server.to(chatRoom(roomId)).emit('presence', { roomId, user, status });
-      },
-      // A dead replica's typists can no longer lapse there: end their typing for the room's others.
-      onSwept: (members) => {
-        for (const { roomId, user } of members) server.to(chatRoom(roomId)).except(userRoom(user.id)).emit('typing', { roomId, user, isTyping: false });
-      },
-    }),
-    typing: new TypingTracker({
-      ttlMs: options.typingTtlMs,
-      broadcast: (roomId, user, isTyping) => server.to(chatRoom(roomId)).except(userRoom(user.id)).emit('typing', { roomId, user, isTyping }),
-    }),
-    commits: new CommitQueue({
-      logger: base,
-      maxDelayMs: config.commitDelayMs,
-      maxBatchSize: options.maxBatchSize,
-      maxConcurrentBatches: options.maxConcurrentCommits,
-      store: (drafts) => {
-        metrics.commitBatchSize.observe(drafts.length);
-        return store(drafts);
-      },
-      onCommitted: (_draft, result) => {
-        if (result.ok && result.created) fanout.committed(result.message);
-      },
-    }),
+  const typingBroadcast = (roomId: string, user: { id: string; username: string }, isTyping: boolean): void => {
+    server.to(chatRoom(roomId)).except(userRoom(user.id)).emit('typing', { roomId, user, isTyping });
   };
+  const messages = createMessagePath({
+    server,
+    store,
+    publisher: redis,
+    subscriber: deps.subscriber,
+    logger: base,
+    onBatch: (size) => metrics.commitBatchSize.observe(size),
+    commitDelayMs: config.commitDelayMs,
+    maxBatchSize: options.maxBatchSize,
+    maxConcurrentCommits: options.maxConcurrentCommits,
+    gapTimeoutMs: options.gapTimeoutMs,
+  });
+  const presence = new PresenceTracker({
+    redis,
+    replicaId: config.replicaId,
+    logger: base,
+    ttlMs: config.presenceTtl * 1000,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
+    sweepIntervalMs: options.sweepIntervalMs,
+    sweepBatch: options.sweepBatch,
+    lookupUsers: (ids) => store.users.findByIds(ids),
+    onChange: ({ roomId, user, status }) => {
+      metrics.presenceChanges.inc({ status });
+      server.to(chatRoom(roomId)).emit('presence', { roomId, user, status });
+    },
+    // A dead replica's typists can no longer lapse there: end their typing for the room's others.
+    onSwept: (members) => {
+      for (const { roomId, user } of members) typingBroadcast(roomId, user, false);
+    },
+  });
+  const typing = new TypingTracker({ ttlMs: options.typingTtlMs, broadcast: typingBroadcast });
+  const limits = createSendLimits(redis, { messagesPerMinute: config.messageLimit, commandsPerMinute: config.commandLimit });
 
   // Every way a socket leaves a chat room (room:leave, disconnect, a remote socketsLeave) ends its typing and presence there.
   const chatRoomPrefix = chatRoom('');
   adapter.on('leave-room', (room: string, socketId: string) => {
     if (!room.startsWith(chatRoomPrefix)) return;
     const roomId = room.slice(chatRoomPrefix.length);
-    context.typing.stop(socketId, roomId);
-    context.presence.leave(socketId, roomId).catch((err: unknown) => {
+    typing.stop(socketId, roomId);
+    presence.leave(socketId, roomId).catch((err: unknown) => {
       logger.warn({ err: safeError(err), socketId, roomId }, 'presence leave failed; the sweep at stop or by survivors clears it');
     });
   });
@@ -173,7 +171,21 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
   });
   server.use(handshakeAuth({ jwtSecret: config.jwtSecret, redis, logger: base }));
 
-  const sockets = socketSetup(context, { ackTimeoutMs: options.ackTimeoutMs, onAnswered: observeSend, answers }, base);
+  const ack: AckContext = { logger: base.child({ module: 'socket' }), ackTimeoutMs: options.ackTimeoutMs, onAnswered: observeSend, answers };
+  const sockets = socketSetup({
+    events: [
+      ...roomEventListeners(ack, { rooms: store.rooms, users: store.users, messages, presence }),
+      ...messageEventListeners(ack, {
+        messages,
+        limits,
+        typing,
+        runCommand: createCommandRunner({ queues, limits, rooms: store.rooms, logger: base }),
+      }),
+    ],
+    isRevoked: (tokenId) => isTokenRevoked(redis, tokenId),
+    onDelivered: () => metrics.delivered.inc(),
+    logger: base,
+  });
   server.on('connection', (socket) => sockets.onConnection(socket));
 
   function observeSend(event: ClientEvent, response: Ack, startedAt: bigint): void {
@@ -183,6 +195,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     metrics.sendDuration.observe({ kind, outcome: response.ok ? 'ok' : response.error.code }, seconds);
   }
 
+  /** Closes every transport (no DISCONNECT packet, so clients reconnect), each after its buffered packets (acks) went out. */
   const closeTransports = async (): Promise<void> => {
     const closed = [...server.of('/').sockets.values()].map(
       ({ conn }) =>
@@ -201,25 +214,24 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     replicaId: config.replicaId,
     registry,
     start: async () => {
-      await Promise.all([fanout.start(), context.presence.start()]);
+      await Promise.all([messages.start(), presence.start()]);
     },
     stop: () =>
       (stopping ??= (async () => {
         accepting = false;
-        logger.info({ sockets: connectedSockets(), pendingEvents: answers.size, pendingSends: context.commits.size }, 'stopping');
+        logger.info({ sockets: connectedSockets(), pendingEvents: answers.size, pendingSends: messages.pending }, 'stopping');
         await runStopSteps(
           [
             // The sockets stay served meanwhile: events under way are answered (their sends committed) before the close.
             { name: 'answer events under way', run: () => answers.settled() },
-            { name: 'flush sends', run: () => context.commits.close() },
+            { name: 'flush sends', run: () => messages.flush() },
             { name: 'answer the last sends', run: () => answers.settled() },
-            // Closing the transports (no DISCONNECT packet) makes clients reconnect, through nginx, to another replica;
-            // each after its buffered packets (acks) went out.
+            // Clients reconnect, through nginx, to another replica.
             { name: 'close sockets', run: closeTransports },
-            { name: 'end typing', run: () => context.typing.stopAll() },
+            { name: 'end typing', run: () => typing.stopAll() },
             { name: 'stop token expiry', run: () => sockets.stop() },
-            { name: 'stop message delivery', run: () => fanout.stop() },
-            { name: 'clear presence', run: () => context.presence.stop() },
+            { name: 'stop message delivery', run: () => messages.stop() },
+            { name: 'clear presence', run: () => presence.stop() },
             { name: 'close connections', run: () => httpServer.closeAllConnections() },
           ],
           { logger, stepTimeoutMs: options.shutdownStepTimeoutMs },

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Emitter } from '@socket.io/redis-emitter';
 import { chatRoom, onlineUserIds, publishMessage, redisKeys, userRoom } from '@chat/runtime';
 import { appendMessages, type Orm } from '@chat/store';
-import { type ServerToClientEvents, type UserRef } from '@chat/contract';
+import type { ServerToClientEvents, UserRef } from '@chat/contract';
 import { startRedis, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { call, closeAll, connect, Inbox, ok, rawCall, type ChatSocket } from './support/client.js';

@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeToken } from '@chat/runtime';
-import { type Orm } from '@chat/store';
+import type { Orm } from '@chat/store';
 import type { UserRef } from '@chat/contract';
 import { startRedis, TEST_JWT_SECRET, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';

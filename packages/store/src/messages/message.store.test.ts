@@ -11,6 +11,7 @@ const alice = { id: randomUUID(), username: 'alice' };
 async function createRoom(): Promise<string> {
   const id = randomUUID();
   await orm.em.getKnex().raw('insert into rooms (id, name, owner_id) values (?, ?, ?)', [id, `room-${id}`, alice.id]);
+  await orm.em.getKnex().raw(`insert into memberships (room_id, user_id, role) values (?, ?, 'owner')`, [id, alice.id]);
   return id;
 }
 
@@ -101,6 +102,19 @@ describe('message store', () => {
     expect(one.message.id).toBe(two.message.id);
     expect([one.created, two.created].sort()).toEqual([false, true]);
     expect(one.message.sender).toEqual({ id: null, username: 'stock-bot' });
+  });
+
+  it('refuses, on its own, a chat message whose sender is not a member of the room', async () => {
+    const roomId = await createRoom();
+    const stranger = { id: randomUUID(), username: 'stranger' };
+    await orm.em.getKnex().raw(`insert into users (id, username, password_hash) values (?, ?, 'x')`, [stranger.id, stranger.username]);
+    const results = await appendMessages(orm.em.getKnex(), [
+      { roomId, type: 'message', content: 'in', sender: alice, clientId: 'member-1' },
+      { roomId, type: 'message', content: 'out', sender: stranger, clientId: 'stranger-1' },
+      { roomId, type: 'system', content: 'someone joined' },
+    ]);
+    expect(results.map((r) => (r.ok ? r.message.seq : r.error.code))).toEqual([1, 'forbidden', 2]);
+    expect((await findMessages(orm.em.getKnex(), roomId, { limit: 10 })).map((m) => m.content)).toEqual(['in', 'someone joined']);
   });
 
   it('refuses a room that does not exist', async () => {

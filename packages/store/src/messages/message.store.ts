@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Knex } from '@mikro-orm/postgresql';
 import { AppError, type BotName, type Message, type UserRef } from '@chat/contract';
-import { MESSAGE_COLUMNS, toMessage, type MessageRecord } from './message.row.js';
+import type { Knex } from '../context.js';
+import { MESSAGE_COLUMNS, toMessage, type MessageInsert, type MessageRow } from './message.row.js';
 
 export type MessageDraft =
   | { roomId: string; type: 'message'; content: string; sender: UserRef; clientId: string }
@@ -11,18 +11,6 @@ export type MessageDraft =
 export type AppendResult =
   | { ok: true; message: Message; /** false when an earlier send with the same clientId/jobId was returned */ created: boolean }
   | { ok: false; error: AppError };
-
-interface InsertRow {
-  id: string;
-  room_id: string;
-  seq: number;
-  type: string;
-  content: string;
-  sender_id: string | null;
-  bot_name: string | null;
-  client_id: string | null;
-  job_id: string | null;
-}
 
 const nulField = (d: MessageDraft): 'content' | 'clientId' | undefined =>
   d.content.includes('\u0000') ? 'content' : d.type === 'message' && d.clientId.includes('\u0000') ? 'clientId' : undefined;
@@ -34,8 +22,9 @@ const dedupeKey = (d: MessageDraft): string | null =>
 
 /**
  * Stores drafts in one transaction: each room's row is locked, the next `seq`
- * values are taken in order with no gaps, and a draft whose clientId (per room
- * and sender) or jobId was stored before returns the stored message instead.
+ * values are taken in order with no gaps, a chat message whose sender is not a
+ * member of the room is refused (`forbidden`), and a draft whose clientId (per
+ * room and sender) or jobId was stored before returns the stored message instead.
  * Results come back in the drafts' order. Rooms are locked in id order, so
  * concurrent batches cannot deadlock. The lock is FOR NO KEY UPDATE: it
  * serialises appenders of a room as FOR UPDATE would, but does not conflict
@@ -68,9 +57,16 @@ export async function appendMessages(knex: Knex, drafts: MessageDraft[]): Promis
       [roomIds],
     );
     const lastSeq = new Map(locked.rows.map((r) => [r.id, Number(r.last_seq)]));
+    // A sender who left the room over REST since joining it on a socket may no longer write there.
+    const members = await memberPairs(trx, drafts.filter((_, i) => results[i] === undefined));
+    drafts.forEach((d, i) => {
+      if (d.type === 'message' && results[i] === undefined && !members.has(`${d.roomId}|${d.sender.id}`)) {
+        results[i] = { ok: false, error: AppError.forbidden('you are no longer a member of this room') };
+      }
+    });
     const existing = await findExisting(trx, drafts.filter((_, i) => results[i] === undefined));
-    const rows: InsertRow[] = [];
-    const pending: { index: number; row: InsertRow }[] = [];
+    const rows: MessageInsert[] = [];
+    const pending: { index: number; row: MessageInsert }[] = [];
 
     for (const roomId of roomIds) {
       const indexes = byRoom.get(roomId) ?? [];
@@ -81,6 +77,7 @@ export async function appendMessages(knex: Knex, drafts: MessageDraft[]): Promis
       }
       const inBatch = new Map<string, number>();
       for (const i of indexes) {
+        if (results[i] !== undefined) continue;
         const draft = drafts[i]!;
         const key = dedupeKey(draft);
         const stored = key ? existing.get(key) : undefined;
@@ -95,7 +92,7 @@ export async function appendMessages(knex: Knex, drafts: MessageDraft[]): Promis
           continue;
         }
         seq += 1;
-        const row: InsertRow = {
+        const row: MessageInsert = {
           id: randomUUID(),
           room_id: roomId,
           seq,
@@ -148,12 +145,24 @@ export async function appendMessage(knex: Knex, draft: MessageDraft): Promise<{ 
   return { message: result.message, created: result.created };
 }
 
-async function findExisting(trx: Knex.Transaction, drafts: MessageDraft[]): Promise<Map<string, Message>> {
+/** The (room, sender) pairs of the chat drafts that are memberships, as `roomId|userId`. */
+async function memberPairs(trx: Knex, drafts: MessageDraft[]): Promise<Set<string>> {
+  const chat = drafts.filter((d): d is Extract<MessageDraft, { type: 'message' }> => d.type === 'message');
+  if (chat.length === 0) return new Set();
+  const { rows } = await trx.raw<{ rows: { room_id: string; user_id: string }[] }>(
+    `select m.room_id, m.user_id from memberships m
+     join unnest(?::uuid[], ?::uuid[]) as k(room_id, user_id) on m.room_id = k.room_id and m.user_id = k.user_id`,
+    [chat.map((d) => d.roomId), chat.map((d) => d.sender.id)],
+  );
+  return new Set(rows.map((r) => `${r.room_id}|${r.user_id}`));
+}
+
+async function findExisting(trx: Knex, drafts: MessageDraft[]): Promise<Map<string, Message>> {
   const found = new Map<string, Message>();
   const chat = drafts.filter((d): d is Extract<MessageDraft, { type: 'message' }> => d.type === 'message');
   const jobs = drafts.filter((d): d is Extract<MessageDraft, { type: 'bot' }> => d.type === 'bot');
   if (chat.length > 0) {
-    const { rows } = await trx.raw<{ rows: MessageRecord[] }>(
+    const { rows } = await trx.raw<{ rows: MessageRow[] }>(
       `select ${MESSAGE_COLUMNS} from messages m left join users u on u.id = m.sender_id
        join unnest(?::uuid[], ?::uuid[], ?::text[]) as k(room_id, sender_id, client_id)
          on m.room_id = k.room_id and m.sender_id = k.sender_id and m.client_id = k.client_id`,
@@ -162,8 +171,8 @@ async function findExisting(trx: Knex.Transaction, drafts: MessageDraft[]): Prom
     for (const r of rows) found.set(chatKey(r.room_id, r.sender_id ?? '', r.client_id ?? ''), toMessage(r));
   }
   if (jobs.length > 0) {
-    const { rows } = await trx.raw<{ rows: (MessageRecord & { job_id: string })[] }>(
-      `select ${MESSAGE_COLUMNS}, m.job_id from messages m left join users u on u.id = m.sender_id
+    const { rows } = await trx.raw<{ rows: (MessageRow)[] }>(
+      `select ${MESSAGE_COLUMNS} from messages m left join users u on u.id = m.sender_id
        where m.job_id = any(?::text[])`,
       [jobs.map((d) => d.jobId)],
     );

@@ -2,12 +2,11 @@ import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { AppError, credentialsBodySchema, loginBodySchema, type AuthResponse, type User } from '@chat/contract';
 import { revokeToken, signToken, tokenRoom } from '@chat/runtime';
-import { authOf, type ApiServices, type ApiState } from '../context.js';
 import { USER_GONE } from '@chat/store';
+import { authOf, type ApiServices, type ApiState } from '../context.js';
 import { readBody } from '../http/json-body.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasswordVerifier, hashPassword } from './passwords.js';
-import { createUser, findUserById, findUserByUsername } from './user.store.js';
 
 export interface AuthRouteDeps {
   services: ApiServices;
@@ -19,7 +18,7 @@ const INVALID_CREDENTIALS = 'invalid username or password';
 
 /** POST /api/auth/register, /api/auth/login, /api/auth/logout and GET /api/me. */
 export function authRoutes(router: Router<ApiState>, { services, requireAuth, jsonBody }: AuthRouteDeps): void {
-  const { config, orm, redis, emitter } = services;
+  const { config, store, redis, emitter } = services;
   const log = services.logger.child({ module: 'auth' });
   const throttle = new LoginThrottle(redis, config.loginLimit);
   const passwords = new PasswordVerifier();
@@ -30,7 +29,7 @@ export function authRoutes(router: Router<ApiState>, { services, requireAuth, js
 
   router.post('/api/auth/register', jsonBody, async (ctx) => {
     const { username, password } = readBody(ctx, credentialsBodySchema);
-    const user = await createUser(orm.em.getKnex(), username, await hashPassword(password));
+    const user = await store.users.create(username, await hashPassword(password));
     log.info({ userId: user.id }, 'user registered');
     ctx.status = 201;
     ctx.body = issue(user);
@@ -39,7 +38,7 @@ export function authRoutes(router: Router<ApiState>, { services, requireAuth, js
   router.post('/api/auth/login', jsonBody, async (ctx) => {
     const { username, password } = readBody(ctx, loginBodySchema);
     const attempt = await throttle.begin(ctx.ip, username);
-    const found = await findUserByUsername(orm.em.getKnex(), username);
+    const found = await store.users.findByUsername(username);
     const ok = await passwords.verify(found?.passwordHash, password);
     if (!found || !ok) {
       log.info({ ip: ctx.ip, known: Boolean(found) }, 'login failed');
@@ -59,7 +58,7 @@ export function authRoutes(router: Router<ApiState>, { services, requireAuth, js
   });
 
   router.get('/api/me', requireAuth, async (ctx) => {
-    const user = await findUserById(orm.em.getKnex(), authOf(ctx).user.id);
+    const user = await store.users.findById(authOf(ctx).user.id);
     if (!user) throw AppError.unauthorized(USER_GONE);
     ctx.body = user;
   });

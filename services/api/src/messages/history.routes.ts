@@ -1,10 +1,8 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { AppError, historyQuerySchema, parseOrThrow, type HistoryResponse } from '@chat/contract';
-import { findMessages } from '@chat/store';
 import { authOf, type ApiServices, type ApiState } from '../context.js';
 import { roomIdOf } from '../rooms/room-id.js';
-import { findRoomOrThrow, isMember } from '../rooms/room.store.js';
 
 export interface HistoryRouteDeps {
   services: ApiServices;
@@ -23,16 +21,16 @@ function singleValued(query: Record<string, string | string[] | undefined>): Rec
 
 /** GET /api/rooms/:roomId/messages?limit&before|after — members only, ascending seq. */
 export function historyRoutes(router: Router<ApiState>, { services, requireAuth }: HistoryRouteDeps): void {
-  const knex = () => services.orm.em.getKnex();
+  const { store } = services;
 
   router.get('/api/rooms/:roomId/messages', requireAuth, async (ctx) => {
     const roomId = roomIdOf(ctx);
     const page = parseOrThrow(historyQuerySchema, singleValued(ctx.query));
-    await findRoomOrThrow(knex(), roomId);
-    if (!(await isMember(knex(), roomId, authOf(ctx).user.id))) {
+    await store.rooms.get(roomId);
+    if (!(await store.rooms.isMember(roomId, authOf(ctx).user.id))) {
       throw AppError.forbidden('join the room to read its messages');
     }
-    const body: HistoryResponse = { messages: await findMessages(knex(), roomId, page) };
+    const body: HistoryResponse = { messages: await store.messages.page(roomId, page) };
     ctx.body = body;
   });
 }

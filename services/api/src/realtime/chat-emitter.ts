@@ -1,6 +1,6 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
-import { type ServerToClientEvents } from '@chat/contract';
+import type { ServerToClientEvents } from '@chat/contract';
 import { redisKeys, safeError, type Logger } from '@chat/runtime';
 import type { ChatEmitter } from '../context.js';
 

@@ -4,9 +4,7 @@ import { createRoomBodySchema, type Message, type RoomDetails } from '@chat/cont
 import { chatRoom, onlineUserIds, publishMessage, safeError, userRoom } from '@chat/runtime';
 import { authOf, type ApiServices, type ApiState } from '../context.js';
 import { readBody } from '../http/json-body.js';
-import { joinRoom, leaveRoom } from './membership.js';
 import { roomIdOf } from './room-id.js';
-import { createRoom, findRoomOrThrow, listMembers, listRooms } from './room.store.js';
 
 export interface RoomRouteDeps {
   services: ApiServices;
@@ -16,9 +14,8 @@ export interface RoomRouteDeps {
 
 /** Create, list, details, join and leave under /api/rooms. */
 export function roomRoutes(router: Router<ApiState>, { services, requireAuth, jsonBody }: RoomRouteDeps): void {
-  const { orm, redis, emitter } = services;
+  const { store, redis, emitter } = services;
   const log = services.logger.child({ module: 'rooms' });
-  const knex = () => orm.em.getKnex();
   // Stored already: a lost publish only delays delivery until the next message shows the gap
   // (or the clients' next room:join with since).
   const broadcast = (message: Message): void => {
@@ -30,20 +27,20 @@ export function roomRoutes(router: Router<ApiState>, { services, requireAuth, js
   router.post('/api/rooms', requireAuth, jsonBody, async (ctx) => {
     const { name, description } = readBody(ctx, createRoomBodySchema);
     const { user } = authOf(ctx);
-    const room = await createRoom(knex(), user, name, description ?? '');
+    const room = await store.rooms.create(user, name, description ?? '');
     log.info({ roomId: room.id, userId: user.id }, 'room created');
     ctx.status = 201;
     ctx.body = room;
   });
 
   router.get('/api/rooms', requireAuth, async (ctx) => {
-    ctx.body = { rooms: await listRooms(knex()) };
+    ctx.body = { rooms: await store.rooms.list() };
   });
 
   router.get('/api/rooms/:roomId', requireAuth, async (ctx) => {
     const roomId = roomIdOf(ctx);
-    const room = await findRoomOrThrow(knex(), roomId);
-    const [members, online] = await Promise.all([listMembers(knex(), roomId), onlineUserIds(redis, roomId)]);
+    const room = await store.rooms.get(roomId);
+    const [members, online] = await Promise.all([store.rooms.members(roomId), onlineUserIds(redis, roomId)]);
     const details: RoomDetails = {
       ...room,
       members: members.map((m) => ({ id: m.id, username: m.username, role: m.role, online: online.has(m.id) })),
@@ -54,18 +51,18 @@ export function roomRoutes(router: Router<ApiState>, { services, requireAuth, js
   router.post('/api/rooms/:roomId/join', requireAuth, async (ctx) => {
     const roomId = roomIdOf(ctx);
     const { user } = authOf(ctx);
-    const joined = await joinRoom(knex(), roomId, user);
+    const joined = await store.rooms.join(roomId, user);
     if (joined) {
       log.info({ roomId, userId: user.id }, 'joined room');
       broadcast(joined);
     }
-    ctx.body = await findRoomOrThrow(knex(), roomId);
+    ctx.body = await store.rooms.get(roomId);
   });
 
   router.post('/api/rooms/:roomId/leave', requireAuth, async (ctx) => {
     const roomId = roomIdOf(ctx);
     const { user } = authOf(ctx);
-    const left = await leaveRoom(knex(), roomId, user);
+    const left = await store.rooms.leave(roomId, user);
     if (left) {
       log.info({ roomId, userId: user.id }, 'left room');
       broadcast(left);

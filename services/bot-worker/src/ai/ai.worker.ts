@@ -1,10 +1,10 @@
 import type { Job } from 'bullmq';
 import { aiJobSchema, type AiJob, type BotJobResult } from '@chat/contract';
-import { type Logger } from '@chat/runtime';
-import { findMessages } from '@chat/store';
+import type { Logger } from '@chat/runtime';
+import type { MessageStore } from '@chat/store';
 import { isFinalAttempt, jobIdOf, jobLogger, parseJobData } from '../jobs/job-data.js';
 import type { ReplyOutcome } from '../jobs/job.metrics.js';
-import type { Knex, ReplyPublisher } from '../replies/reply.publisher.js';
+import type { ReplyPublisher } from '../replies/reply.publisher.js';
 import { isRetryableAiError, type AiClient, type ChatTurn } from './ai.client.js';
 import { AI_NOT_CONFIGURED_TEXT, AI_UNAVAILABLE_TEXT, NOTHING_TO_SUMMARISE_TEXT, normaliseAnswer } from './ai.replies.js';
 import { ASK_CONTEXT_MESSAGES, buildAskTurns, buildSummaryTurns } from './context.builder.js';
@@ -12,7 +12,8 @@ import { ASK_CONTEXT_MESSAGES, buildAskTurns, buildSummaryTurns } from './contex
 export interface AiProcessorDeps {
   /** Undefined when no OPENAI_API_KEY is set: every AI job answers that the AI is not configured. */
   ai: AiClient | undefined;
-  knex: Knex;
+  /** The room's messages, the context of `/ai` and what `/summary` summarises. */
+  messages: Pick<MessageStore, 'page'>;
   replies: ReplyPublisher;
   logger: Logger;
   /** Character budget of the `/ai` context. */
@@ -63,12 +64,12 @@ export function createAiProcessor(deps: AiProcessorDeps): (job: AiQueueJob) => P
 
     let turns: ChatTurn[];
     if (data.kind === 'ai') {
-      const recent = await findMessages(deps.knex, data.roomId, { limit: ASK_CONTEXT_MESSAGES });
+      const recent = await deps.messages.page(data.roomId, { limit: ASK_CONTEXT_MESSAGES });
       turns = buildAskTurns(data.prompt, data.requestedBy, recent, deps.contextChars);
     } else {
       // The last N as of the request (upToSeq), not as of now: later messages are not the ones asked about.
       const before = data.upToSeq === undefined ? undefined : data.upToSeq + 1;
-      const messages = await findMessages(deps.knex, data.roomId, { limit: data.count, before });
+      const messages = await deps.messages.page(data.roomId, { limit: data.count, before });
       const summary = buildSummaryTurns(messages, deps.summaryChars);
       if (summary.lines === 0) return { content: NOTHING_TO_SUMMARISE_TEXT, outcome: 'answered' };
       turns = summary.turns;

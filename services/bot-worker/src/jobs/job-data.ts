@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { describeZodError } from '@chat/contract';
-import { type Logger } from '@chat/runtime';
+import type { Logger } from '@chat/runtime';
 import type { z } from 'zod';
 import { InvalidJobDataError } from './invalid-job-data.error.js';
 

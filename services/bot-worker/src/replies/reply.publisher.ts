@@ -1,12 +1,9 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import { AppError, type BotName, type Message, type ServerToClientEvents } from '@chat/contract';
 import { chatRoom, encodeMessageBroadcast, type Logger, type Redis } from '@chat/runtime';
-import { MESSAGE_COLUMNS, appendMessage, toMessage, type MessageRecord } from '@chat/store';
+import type { MessageStore } from '@chat/store';
 import { RoomGoneError } from '../jobs/room-gone.error.js';
 import { SENT_TTL_SECONDS, publishOnce } from './send-once.js';
-
-/** The query builder `orm.em.getKnex()` returns. */
-export type Knex = Parameters<typeof appendMessage>[0];
 
 export interface BotReply {
   roomId: string;
@@ -36,7 +33,7 @@ export interface ReplyPublisher {
 }
 
 export interface ReplyPublisherDeps {
-  knex: Knex;
+  messages: Pick<MessageStore, 'appendOne' | 'jobReply'>;
   /** The Redis client replies go out on (the message channel) and AI deltas (the adapter's default key `socket.io`). */
   publisher: Pick<Redis, 'publish' | 'eval'>;
   logger: Logger;
@@ -53,7 +50,7 @@ export interface ReplyPublisherDeps {
  * leaves a reply for a later attempt to send. A stored reply older than the
  * marker's lifetime belongs to a request answered long ago: it is not sent again.
  */
-export function createReplyPublisher({ knex, publisher, logger, sentTtlSeconds = SENT_TTL_SECONDS }: ReplyPublisherDeps): ReplyPublisher {
+export function createReplyPublisher({ messages, publisher, logger, sentTtlSeconds = SENT_TTL_SECONDS }: ReplyPublisherDeps): ReplyPublisher {
   const log = logger.child({ module: 'replies' });
   // The emitter fires PUBLISH and drops the promise: an error there would be an
   // unhandled rejection. It calls publish() synchronously inside emit(), so the
@@ -79,20 +76,13 @@ export function createReplyPublisher({ knex, publisher, logger, sentTtlSeconds =
     return sent;
   };
 
-  const findStored = async (jobId: string): Promise<Message | undefined> => {
-    const { rows } = await knex.raw<{ rows: MessageRecord[] }>(
-      `select ${MESSAGE_COLUMNS} from messages m left join users u on u.id = m.sender_id where m.job_id = ?`,
-      [jobId],
-    );
-    const row = rows[0];
-    return row ? toMessage(row) : undefined;
-  };
+  const findStored = (jobId: string): Promise<Message | undefined> => messages.jobReply(jobId);
 
   return {
     async post(reply) {
       let message: Message;
       try {
-        ({ message } = await appendMessage(knex, {
+        ({ message } = await messages.appendOne({
           roomId: reply.roomId,
           type: 'bot',
           botName: reply.botName,

@@ -88,6 +88,7 @@ export async function startHarness(): Promise<Harness> {
       }
       const roomId = randomUUID();
       await knex.raw('insert into rooms (id, name, owner_id) values (?, ?, ?)', [roomId, `room-${roomId}`, alice.id]);
+      await knex.raw(`insert into memberships (room_id, user_id, role) values (?, ?, 'owner'), (?, ?, 'member')`, [roomId, alice.id, roomId, bob.id]);
       return { roomId, alice, bob };
     },
     async command(room, user, content, clientId = randomUUID()) {

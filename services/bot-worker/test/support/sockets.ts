@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
-import { type AiDeltaEvent, type ClientToServerEvents, type Message, type ServerToClientEvents } from '@chat/contract';
+import type { AiDeltaEvent, ClientToServerEvents, Message, ServerToClientEvents } from '@chat/contract';
 import { chatRoom, createRedis, subscribeToMessages } from '@chat/runtime';
 import { waitFor } from '@chat/testkit';
 

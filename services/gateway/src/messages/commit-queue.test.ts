@@ -16,6 +16,7 @@ const logger = createLogger({ service: 'test', level: 'silent' });
 async function createRoom(): Promise<string> {
   const id = randomUUID();
   await orm.em.getKnex().raw('insert into rooms (id, name, owner_id) values (?, ?, ?)', [id, `room-${id}`, alice.id]);
+  await orm.em.getKnex().raw(`insert into memberships (room_id, user_id, role) values (?, ?, 'owner')`, [id, alice.id]);
   return id;
 }
 
@@ -115,12 +116,13 @@ describe('group commit', () => {
       { ...chat(room, 2), content: 'nul \u0000 inside' },
       chat(other, 3),
       { ...chat(room, 4), clientId: 'c'.repeat(65) },
+      // Not a member (no such user): the store refuses it before PostgreSQL would.
       { roomId: room, type: 'message', content: 'from a user who does not exist', sender: ghost, clientId: 'ghost-1' },
       chat(room, 5),
     ];
     const results = await Promise.all(drafts.map((d) => queue.submit(d)));
     expect(batches[0]).toHaveLength(drafts.length);
-    expect(results.map((r) => (r.ok ? `ok ${r.message.seq}` : r.error.code))).toEqual(['ok 1', 'validation', 'ok 1', 'validation', 'internal', 'ok 2']);
+    expect(results.map((r) => (r.ok ? `ok ${r.message.seq}` : r.error.code))).toEqual(['ok 1', 'validation', 'ok 1', 'validation', 'forbidden', 'ok 2']);
     expect(results.filter((r) => r.ok).map((r) => r.ok && r.message.content)).toEqual(['m1', 'm3', 'm5']);
     // Every send still passes the after-commit step, each room in seq order.
     expect(events.filter((e) => e.startsWith(`committed ${room}`))).toEqual([`committed ${room} 1`, `committed ${room} 2`]);

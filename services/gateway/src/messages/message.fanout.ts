@@ -1,14 +1,14 @@
-import { type Message } from '@chat/contract';
+import type { Message } from '@chat/contract';
 import { chatRoom, publishMessage, safeError, subscribeToMessages, type Logger } from '@chat/runtime';
-import { findMessages, roomLastSeq } from '@chat/store';
-import type { Knex } from '@mikro-orm/postgresql';
+import type { MessageStore, RoomStore } from '@chat/store';
 import type { Redis } from 'ioredis';
 import type { GatewayServer } from '../socket/types.js';
 import { RoomSequencer } from './room-sequencer.js';
 
 export interface MessageFanoutDeps {
   server: GatewayServer;
-  knex: Knex;
+  /** Where a room's last seq and a missing seq are read. */
+  store: { rooms: Pick<RoomStore, 'lastSeq'>; messages: Pick<MessageStore, 'page'> };
   /** Publishes this replica's commits. */
   redis: Redis;
   /** The subscriber connection (shared with the Socket.IO adapter). */
@@ -33,14 +33,14 @@ export interface MessageFanout {
  * through a RoomSequencer, so every reader sees every room in seq order.
  */
 export function createMessageFanout(deps: MessageFanoutDeps): MessageFanout {
-  const { server, knex, redis, subscriber } = deps;
+  const { server, store, redis, subscriber } = deps;
   const log = deps.logger.child({ module: 'fanout' });
   const sequencer = new RoomSequencer({
     logger: deps.logger,
     gapTimeoutMs: deps.gapTimeoutMs,
     deliver: (message) => server.local.to(chatRoom(message.roomId)).emit('message', message),
-    lastSeq: (roomId) => roomLastSeq(knex, roomId),
-    fetch: (roomId, after, before) => findMessages(knex, roomId, { after, before, limit: 100 }),
+    lastSeq: (roomId) => store.rooms.lastSeq(roomId),
+    fetch: (roomId, after, before) => store.messages.page(roomId, { after, before, limit: 100 }),
   });
 
   const chatRoomPrefix = chatRoom('');

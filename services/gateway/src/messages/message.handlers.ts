@@ -1,37 +1,44 @@
 import { AppError, messageSendPayloadSchema, parseCommand, parseOrThrow, typingPayloadSchema } from '@chat/contract';
 import { chatRoom, safeError } from '@chat/runtime';
-import { runCommand } from '../commands/command.handler.js';
-import type { GatewayContext } from '../context.js';
-import { isRateLimited } from '../ratelimit/rate-limits.js';
+import type { CommandRunner } from '../commands/command.handler.js';
+import { isRateLimited, type SendLimits } from '../ratelimit/rate-limits.js';
 import { eventListener, socketFields, type AckContext, type EventListenerEntry } from '../socket/ack.js';
-import { findSentMessage } from './message.store.js';
+import type { TypingTracker } from '../typing/typing.tracker.js';
+import type { MessagePath } from './message.path.js';
+
+export interface MessageHandlerDeps {
+  messages: Pick<MessagePath, 'send' | 'sentByClient'>;
+  limits: Pick<SendLimits, 'message' | 'refund'>;
+  runCommand: CommandRunner;
+  typing: Pick<TypingTracker, 'update'>;
+}
 
 const notJoined = (): AppError => AppError.forbidden('join the room first (room:join)');
 
 /** `message:send` (chat messages and commands) and `typing`, one listener each for every socket. */
-export function messageEventListeners(ctx: AckContext, gw: GatewayContext): EventListenerEntry[] {
+export function messageEventListeners(ctx: AckContext, deps: MessageHandlerDeps): EventListenerEntry[] {
   const send = eventListener(ctx, 'message:send', async (socket, payload) => {
     const { user } = socket.data;
     const { roomId, content, clientId } = parseOrThrow(messageSendPayloadSchema, payload);
     if (!socket.rooms.has(chatRoom(roomId))) throw notJoined();
     const command = parseCommand(content);
-    if (command) return runCommand(gw, { roomId, clientId, user, command });
+    if (command) return deps.runCommand({ roomId, clientId, user, command });
 
     try {
-      await gw.limits.message(user.id);
+      await deps.limits.message(user.id);
     } catch (err) {
       // At the limit, a retry after a lost ack still gets the message it stored.
-      const earlier = isRateLimited(err) ? await findSentMessage(gw.knex, roomId, user.id, clientId) : undefined;
+      const earlier = isRateLimited(err) ? await deps.messages.sentByClient(roomId, user.id, clientId) : undefined;
       if (earlier) return { message: earlier };
       throw err;
     }
-    // Resolves after the commit; a new message was broadcast by then (CommitQueue.onCommitted),
+    // Resolves after the commit; a new message was delivered and published by then,
     // a repeated clientId returns the stored one and broadcasts nothing.
-    const result = await gw.commits.submit({ roomId, type: 'message', content, sender: user, clientId });
+    const result = await deps.messages.send({ roomId, content, sender: user, clientId });
     if (!result.ok) throw result.error;
     // A repeat stored nothing: it must not use up the budget.
     if (!result.created) {
-      await gw.limits.refund('message', user.id).catch((err: unknown) => ctx.logger.warn({ ...socketFields(socket), err: safeError(err), roomId }, 'could not refund a repeated send'));
+      await deps.limits.refund('message', user.id).catch((err: unknown) => ctx.logger.warn({ ...socketFields(socket), err: safeError(err), roomId }, 'could not refund a repeated send'));
     }
     return { message: result.message };
   });
@@ -39,7 +46,7 @@ export function messageEventListeners(ctx: AckContext, gw: GatewayContext): Even
   const typing = eventListener(ctx, 'typing', async (socket, payload) => {
     const { roomId, isTyping } = parseOrThrow(typingPayloadSchema, payload);
     if (!socket.rooms.has(chatRoom(roomId))) throw notJoined();
-    gw.typing.update(socket.id, roomId, socket.data.user, isTyping);
+    deps.typing.update(socket.id, roomId, socket.data.user, isTyping);
     return {};
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Message } from '@chat/contract';
+import type { Message } from '@chat/contract';
 import { createLogger } from '@chat/runtime';
 import { RoomSequencer } from './room-sequencer.js';
 

@@ -1,4 +1,4 @@
-import { redisKeys, safeError, type Logger } from '@chat/runtime';
+import { onlineUserIds, redisKeys, safeError, type Logger } from '@chat/runtime';
 import type { UserRef } from '@chat/contract';
 import type { Redis } from 'ioredis';
 import { withPresenceCommands, type PresenceRedis } from './presence.scripts.js';
@@ -114,6 +114,11 @@ export class PresenceTracker {
       this.stale = true;
     });
     return left;
+  }
+
+  /** Who is online in the room, on any replica. */
+  online(roomId: string): Promise<Set<string>> {
+    return onlineUserIds(this.options.redis, roomId);
   }
 
   isJoined(socketId: string, roomId: string): boolean {

@@ -1,32 +1,38 @@
-import { AppError, MISSED_MAX, parseOrThrow, roomJoinPayloadSchema, roomLeavePayloadSchema } from '@chat/contract';
-import { chatRoom, onlineUserIds } from '@chat/runtime';
-import { findMessages } from '@chat/store';
-import type { GatewayContext } from '../context.js';
+import { AppError, parseOrThrow, roomJoinPayloadSchema, roomLeavePayloadSchema } from '@chat/contract';
+import { chatRoom } from '@chat/runtime';
+import type { RoomStore, UserStore } from '@chat/store';
+import type { MessagePath } from '../messages/message.path.js';
+import type { PresenceTracker } from '../presence/presence.tracker.js';
 import { eventListener, type AckContext, type EventListenerEntry } from '../socket/ack.js';
 
+export interface RoomHandlerDeps {
+  rooms: Pick<RoomStore, 'forMember'>;
+  users: Pick<UserStore, 'findByIds'>;
+  messages: Pick<MessagePath, 'track' | 'missed'>;
+  presence: Pick<PresenceTracker, 'join' | 'online'>;
+}
+
 /** `room:join` and `room:leave`, one listener each for every socket. Membership itself is REST's; these start and stop delivery. */
-export function roomEventListeners(ctx: AckContext, gw: GatewayContext): EventListenerEntry[] {
+export function roomEventListeners(ctx: AckContext, deps: RoomHandlerDeps): EventListenerEntry[] {
   const join = eventListener(ctx, 'room:join', async (socket, payload, expired) => {
     const { user } = socket.data;
     const { roomId, since } = parseOrThrow(roomJoinPayloadSchema, payload);
-    const room = await gw.rooms.roomForMember(roomId, user.id);
+    const room = await deps.rooms.forMember(roomId, user.id);
     if (socket.disconnected) throw new AppError('unavailable', 'disconnected');
     const wasJoined = socket.rooms.has(chatRoom(roomId));
     // Join, then at once ask which seq the room's sockets here have been given up to:
     // every later one reaches this socket live, so `missed` ends there and nothing
     // comes both ways or falls between the two.
     await socket.join(chatRoom(roomId));
-    const delivered = gw.fanout.track(roomId);
+    const delivered = deps.messages.track(roomId);
     try {
-      const [upTo] = await Promise.all([delivered, gw.presence.join(socket.id, roomId, user)]);
+      const [upTo] = await Promise.all([delivered, deps.presence.join(socket.id, roomId, user)]);
       const [onlineIds, missed] = await Promise.all([
-        onlineUserIds(gw.redis, roomId),
-        since === undefined || since >= upTo
-          ? Promise.resolve([])
-          : findMessages(gw.knex, roomId, { limit: MISSED_MAX, after: since, before: upTo + 1 }),
+        deps.presence.online(roomId),
+        since === undefined || since >= upTo ? Promise.resolve([]) : deps.messages.missed(roomId, since, upTo),
       ]);
       // `online` holds the contract's whole users ({id, username, createdAt}), read from PostgreSQL.
-      const online = await gw.rooms.fullUsers([...onlineIds]);
+      const online = await deps.users.findByIds([...onlineIds]);
       if (expired.aborted) throw new AppError('unavailable', 'answered unavailable already');
       return { room, online, missed };
     } catch (err) {

@@ -1,10 +1,7 @@
-import { isTokenRevoked, safeError, tokenRoom, userRoom, type Logger } from '@chat/runtime';
+import { safeError, tokenRoom, userRoom, type Logger } from '@chat/runtime';
 import { clientEvents, type Ack } from '@chat/contract';
 import { TokenExpiry } from '../auth/token-expiry.js';
-import type { GatewayContext } from '../context.js';
-import { messageEventListeners } from '../messages/message.handlers.js';
-import { roomEventListeners } from '../rooms/room.handlers.js';
-import { socketFields, type AckContext } from './ack.js';
+import { socketFields, type EventListenerEntry } from './ack.js';
 import { releaseRequest } from './release-request.js';
 import type { GatewaySocket } from './types.js';
 
@@ -20,10 +17,18 @@ export interface SocketSetup {
  * serves every token's expiry), so an idle socket costs little beyond
  * Socket.IO's own state.
  */
-export function socketSetup(gw: GatewayContext, ack: Omit<AckContext, 'logger'>, logger: Logger): SocketSetup {
+export interface SocketSetupDeps {
+  /** Every client event's listener, shared by all sockets. */
+  events: EventListenerEntry[];
+  /** Whether a token was logged out (the denylist). */
+  isRevoked: (tokenId: string) => Promise<boolean>;
+  /** A `message` event went out to a socket (a metric). */
+  onDelivered: () => void;
+  logger: Logger;
+}
+
+export function socketSetup({ events, isRevoked, onDelivered, logger }: SocketSetupDeps): SocketSetup {
   const log = logger.child({ module: 'socket' });
-  const ackContext: AckContext = { ...ack, logger: log };
-  const events = [...roomEventListeners(ackContext, gw), ...messageEventListeners(ackContext, gw)];
   const tokenExpiry = new TokenExpiry<GatewaySocket>();
 
   function onDisconnect(this: GatewaySocket, reason: string): void {
@@ -31,7 +36,7 @@ export function socketSetup(gw: GatewayContext, ack: Omit<AckContext, 'logger'>,
     log.debug({ ...socketFields(this), reason }, 'socket disconnected');
   }
   function onOutgoing(event: string): void {
-    if (event === 'message') gw.metrics.delivered.inc();
+    if (event === 'message') onDelivered();
   }
   function onUnknownEvent(event: string, ...args: unknown[]): void {
     const answer = args[args.length - 1];
@@ -49,7 +54,7 @@ export function socketSetup(gw: GatewayContext, ack: Omit<AckContext, 'logger'>,
       // `on`, not `once`: 'disconnect' comes once anyway, and `once` wraps every socket's listener.
       socket.on('disconnect', onDisconnect);
       // A logout between the handshake's denylist check and the join above found no socket to drop.
-      isTokenRevoked(gw.redis, tokenId).then(
+      isRevoked(tokenId).then(
         (revoked) => revoked && socket.disconnect(true),
         (err: unknown) => log.warn({ ...socketFields(socket), err: safeError(err) }, 'could not re-check the token'),
       );

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { signToken } from '@chat/runtime';
-import { type Orm } from '@chat/store';
+import type { Orm } from '@chat/store';
 import type { UserRef } from '@chat/contract';
 import { TEST_JWT_SECRET } from '@chat/testkit';
 

@@ -1,0 +1,65 @@
+import { AppError, type User } from '@chat/contract';
+import { raw } from '@mikro-orm/postgresql';
+import { entityManager } from '../context.js';
+import { UserEntity, type UserRow } from '../entities.js';
+import type { Orm } from '../orm.js';
+import { isUniqueViolation } from '../pg-errors.js';
+
+export interface UserWithHash {
+  user: User;
+  passwordHash: string;
+}
+
+/** A `users` row as the contract's `user`. */
+export const toUser = (row: Pick<UserRow, 'id' | 'username' | 'createdAt'>): User => ({
+  id: row.id,
+  username: row.username,
+  createdAt: row.createdAt.toISOString(),
+});
+
+export interface UserStore {
+  /** Inserts a user; a name taken in any letter case is a `conflict` (the unique index decides races). */
+  create(username: string, passwordHash: string): Promise<User>;
+  /** By name in any letter case, with the password hash (login). */
+  findByUsername(username: string): Promise<UserWithHash | undefined>;
+  findById(id: string): Promise<User | undefined>;
+  /** The users among `ids` that exist, by username. */
+  findByIds(ids: readonly string[]): Promise<User[]>;
+}
+
+export function createUserStore(orm: Orm): UserStore {
+  return {
+    async create(username, passwordHash) {
+      const em = entityManager(orm);
+      const row = em.create(UserEntity, { username, passwordHash });
+      try {
+        await em.flush();
+      } catch (err) {
+        if (isUniqueViolation(err, 'users_username_lower_unique')) throw AppError.conflict('username is already taken');
+        throw err;
+      }
+      return toUser(row);
+    },
+
+    async findByUsername(username) {
+      // The same expression as the unique index, so the index answers.
+      const row = await entityManager(orm).findOne(
+        UserEntity,
+        { [raw('lower(username)')]: raw('lower(?)', [username]) },
+        { populate: ['passwordHash'] },
+      );
+      return row ? { user: toUser(row), passwordHash: row.passwordHash } : undefined;
+    },
+
+    async findById(id) {
+      const row = await entityManager(orm).findOne(UserEntity, { id });
+      return row ? toUser(row) : undefined;
+    },
+
+    async findByIds(ids) {
+      if (ids.length === 0) return [];
+      const rows = await entityManager(orm).find(UserEntity, { id: { $in: [...ids] } }, { orderBy: { username: 'asc' } });
+      return rows.map(toUser);
+    },
+  };
+}

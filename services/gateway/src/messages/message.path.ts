@@ -1,0 +1,104 @@
+import { MISSED_MAX, type Message, type UserRef } from '@chat/contract';
+import type { Logger } from '@chat/runtime';
+import type { AppendResult, MessageStore, RoomStore } from '@chat/store';
+import type { Redis } from 'ioredis';
+import type { GatewayServer } from '../socket/types.js';
+import { CommitQueue } from './commit-queue.js';
+import { createMessageFanout } from './message.fanout.js';
+
+/** A chat send, as the handler parsed it. */
+export interface ChatSend {
+  roomId: string;
+  content: string;
+  sender: UserRef;
+  clientId: string;
+}
+
+export interface MessagePathDeps {
+  server: GatewayServer;
+  store: { rooms: Pick<RoomStore, 'lastSeq'>; messages: Pick<MessageStore, 'append' | 'page' | 'sentByClient'> };
+  /** Publishes this replica's commits to the others. */
+  publisher: Redis;
+  /** Receives every stored message (a subscriber connection, shared with the Socket.IO adapter). */
+  subscriber: Redis;
+  logger: Logger;
+  /** Messages stored per group commit (a metric). */
+  onBatch?: (size: number) => void;
+  /** Longest a send waits to share a commit with others. */
+  commitDelayMs: number;
+  maxBatchSize: number;
+  maxConcurrentCommits: number;
+  /** How long a room's missing seq is awaited on the wire before it is read from PostgreSQL. */
+  gapTimeoutMs: number;
+}
+
+/** What the event handlers and the gateway's lifecycle need of the message path. */
+export interface MessagePath {
+  /** Subscribes to stored messages; call before accepting sockets. */
+  start(): Promise<void>;
+  /**
+   * Commits a chat send (grouped with others) and resolves after the commit. A new
+   * message is delivered here and published to the other replicas before that; a
+   * repeated clientId resolves to the stored message and goes nowhere.
+   */
+  send(send: ChatSend): Promise<AppendResult>;
+  /** The message a send with this clientId stored, if any (a retry at the rate limit). */
+  sentByClient(roomId: string, senderId: string, clientId: string): Promise<Message | undefined>;
+  /**
+   * Call right after a socket joined the room's Socket.IO room, with nothing awaited
+   * in between: resolves to the last seq delivered to the room's sockets here before
+   * it joined; every later one reaches it live.
+   */
+  track(roomId: string): Promise<number>;
+  /** What a rejoining socket missed: `after < seq <= upTo`, the oldest MISSED_MAX (it pages the rest over REST). */
+  missed(roomId: string, after: number, upTo: number): Promise<Message[]>;
+  /** Sends waiting for their commit. */
+  readonly pending: number;
+  /** Refuses new sends and waits until every accepted one is committed (or failed). */
+  flush(): Promise<void>;
+  /** Stops delivering; call after the sockets are gone. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The message path of one gateway: sends are committed in groups to PostgreSQL
+ * (commit-queue.ts, store's appendMessages), then delivered to this replica's sockets
+ * and published to the others, which deliver each room in seq order (message.fanout.ts).
+ */
+export function createMessagePath(deps: MessagePathDeps): MessagePath {
+  const { store } = deps;
+  const fanout = createMessageFanout({
+    server: deps.server,
+    store,
+    redis: deps.publisher,
+    subscriber: deps.subscriber,
+    logger: deps.logger,
+    gapTimeoutMs: deps.gapTimeoutMs,
+  });
+  const commits = new CommitQueue({
+    logger: deps.logger,
+    maxDelayMs: deps.commitDelayMs,
+    maxBatchSize: deps.maxBatchSize,
+    maxConcurrentBatches: deps.maxConcurrentCommits,
+    store: (drafts) => {
+      deps.onBatch?.(drafts.length);
+      return store.messages.append(drafts);
+    },
+    onCommitted: (_draft, result) => {
+      if (result.ok && result.created) fanout.committed(result.message);
+    },
+  });
+
+  return {
+    start: () => fanout.start(),
+    send: ({ roomId, content, sender, clientId }) => commits.submit({ roomId, type: 'message', content, sender, clientId }),
+    sentByClient: (roomId, senderId, clientId) => store.messages.sentByClient(roomId, senderId, clientId),
+    track: (roomId) => fanout.track(roomId),
+    missed: (roomId, after, upTo) => store.messages.page(roomId, { limit: MISSED_MAX, after, before: upTo + 1 }),
+    get pending() {
+      return commits.size;
+    },
+    flush: () => commits.close(),
+    stop: () => fanout.stop(),
+  };
+}
