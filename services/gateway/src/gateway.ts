@@ -138,7 +138,8 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     sweepIntervalMs: options.sweepIntervalMs,
     sweepBatch: options.sweepBatch,
-    lookupUsers: (ids) => store.users.findByIds(ids),
+    // Events name users by {id, username} only.
+    lookupUsers: async (ids) => (await store.users.findByIds(ids)).map(({ id, username }) => ({ id, username })),
     onChange: ({ roomId, user, status }) => {
       metrics.presenceChanges.inc({ status });
       server.to(chatRoom(roomId)).emit('presence', { roomId, user, status });
