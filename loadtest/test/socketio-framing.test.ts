@@ -6,11 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { Ack, Message, MessageSendResult, RoomJoinResult } from '@chat/contract';
+import { createRestClient, type Ack, type Message, type MessageSendResult, type RestClient, type RoomJoinResult } from '@chat/contract';
 import { startCluster, waitFor, type Cluster } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { createSession, decodeFrame, encodeAck, encodeConnect, encodeEvent, socketUrl, type Session } from '../k6/lib/socketio.js';
-import { RestClient } from '../src/clients/rest.js';
 
 interface Client {
   ws: WebSocket;
@@ -72,14 +71,14 @@ let pinged: Client;
 
 beforeAll(async () => {
   cluster = await startCluster({ databaseUrl: await useTestDatabase(), gateways: 2 });
-  rest = new RestClient(cluster.url);
+  rest = createRestClient({ baseUrl: cluster.url });
   const suffix = randomUUID().slice(0, 8);
-  const a = await rest.register(`alice_${suffix}`, 'correct horse battery');
-  const b = await rest.register(`bob_${suffix}`, 'correct horse battery');
+  const a = await rest.register({ body: { username: `alice_${suffix}`, password: 'correct horse battery' } });
+  const b = await rest.register({ body: { username: `bob_${suffix}`, password: 'correct horse battery' } });
   alice = { token: a.token, id: a.user.id };
   bob = { token: b.token, id: b.user.id };
-  roomId = (await rest.createRoom(alice.token, `framing ${suffix}`)).id;
-  await rest.joinRoom(bob.token, roomId);
+  roomId = (await rest.createRoom({ token: alice.token, body: { name: `framing ${suffix}` } })).id;
+  await rest.joinRoom({ token: bob.token, params: { roomId } });
   // Opened first: the server's first ping comes a pingInterval (25 s) after the handshake.
   pinged = await connect(cluster.url, { token: bob.token });
 }, 120_000);

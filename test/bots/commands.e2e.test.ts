@@ -5,7 +5,8 @@ import { startCluster, waitFor, type Cluster } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { startFakeOpenAi, type FakeOpenAi } from '../../services/bot-worker/test/fakes/fake-openai.js';
 import { startFakeStooq, type FakeStooq } from '../../services/bot-worker/test/fakes/fake-stooq.js';
-import { Client, Rest, twoReplicaRoom as sharedTwoReplicaRoom, type TwoReplicaRoom } from './support/chat.js';
+import { Rest } from '../support/rest.js';
+import { Client, twoReplicaRoom as sharedTwoReplicaRoom, type TwoReplicaRoom } from './support/chat.js';
 
 const COMMAND_LIMIT = 5;
 let cluster: Cluster;
@@ -61,7 +62,7 @@ describe('bot commands through nginx, two gateways and a worker process', () => 
     await onGw1.waitForMessage('the quote on gw1', isQuote);
     expect(reply).toMatchObject({ roomId, type: 'bot', sender: { id: null, username: 'stock-bot' }, clientId: null });
     // The command itself is not stored; the reply is.
-    expect((await rest.history(alice.token, roomId)).filter((m) => m.type !== 'system')).toEqual([reply]);
+    expect((await rest.messages(alice.token, roomId)).filter((m) => m.type !== 'system')).toEqual([reply]);
   });
 
   it('delivers the reply to the others and to history when the requester has disconnected', async () => {
@@ -75,7 +76,7 @@ describe('bot commands through nginx, two gateways and a worker process', () => 
 
     const reply = await onGw2.waitForMessage('the quote', (m) => m.type === 'bot');
     expect(reply.content).toBe('GONE.US quote is $1.50 per share');
-    expect((await rest.history(alice.token, roomId)).filter((m) => m.type === 'bot')).toEqual([reply]);
+    expect((await rest.messages(alice.token, roomId)).filter((m) => m.type === 'bot')).toEqual([reply]);
     // Back online, the requester catches up with `since`.
     const again = await Client.on(cluster.url, 'gw1', alice.token);
     clients.push(again);
@@ -97,7 +98,7 @@ describe('bot commands through nginx, two gateways and a worker process', () => 
     ]);
     await onGw1.waitForMessage('the AI answer on gw1', (m) => m.id === reply.id);
     expect(onGw1.deltas.map((d) => d.delta).join('')).toBe('Forty-two.');
-    expect((await rest.history(alice.token, roomId)).filter((m) => m.type === 'bot')).toEqual([reply]);
+    expect((await rest.messages(alice.token, roomId)).filter((m) => m.type === 'bot')).toEqual([reply]);
   });
 
   it('summarises the last N messages the gateways stored, up to the request', async () => {
@@ -109,7 +110,7 @@ describe('bot commands through nginx, two gateways and a worker process', () => 
     const jobId = jobIdOf(await onGw2.send(roomId, '/summary 3'));
     const reply = await onGw1.waitForMessage('the summary', (m) => m.type === 'bot');
     // The gateway recorded where the summary ends: the room's last seq when it was asked for.
-    const lastSeq = (await rest.history(alice.token, roomId)).filter((m) => m.id !== reply.id).at(-1)!.seq;
+    const lastSeq = (await rest.messages(alice.token, roomId)).filter((m) => m.id !== reply.id).at(-1)!.seq;
     const connection = createRedis(cluster.redisUrl);
     const queues = createCommandQueues(connection);
     try {
@@ -136,8 +137,8 @@ describe('bot commands through nginx, two gateways and a worker process', () => 
 
     expect(acks.every((a) => a.ok)).toBe(true);
     expect(refused).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
-    await waitFor('the allowed commands to be answered', async () => (await rest.history(alice.token, roomId)).filter((m) => m.type === 'bot').length === COMMAND_LIMIT);
-    const replies = (await rest.history(alice.token, roomId)).filter((m) => m.type === 'bot');
+    await waitFor('the allowed commands to be answered', async () => (await rest.messages(alice.token, roomId)).filter((m) => m.type === 'bot').length === COMMAND_LIMIT);
+    const replies = (await rest.messages(alice.token, roomId)).filter((m) => m.type === 'bot');
     expect(replies.map((m) => m.content).sort()).toEqual(Array.from({ length: COMMAND_LIMIT }, (_, i) => `Sorry, no quote for LIMIT${i}.US.`).sort());
     expect(stooq.requests('over.us')).toEqual([]);
   });

@@ -3,7 +3,8 @@ import { startCluster, waitFor, type Cluster } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { AI_NOT_CONFIGURED_TEXT } from '../../services/bot-worker/src/ai/ai.replies.js';
 import { startFakeStooq, type FakeStooq } from '../../services/bot-worker/test/fakes/fake-stooq.js';
-import { Client, Rest, twoReplicaRoom as sharedTwoReplicaRoom, type TwoReplicaRoom } from './support/chat.js';
+import { Rest } from '../support/rest.js';
+import { Client, twoReplicaRoom as sharedTwoReplicaRoom, type TwoReplicaRoom } from './support/chat.js';
 
 let cluster: Cluster;
 let stooq: FakeStooq;
@@ -41,7 +42,7 @@ describe('bot commands with parts of the cluster missing', () => {
     const replies = onGw2.messages.filter((m) => m.type === 'bot');
     for (const reply of replies) expect(reply).toMatchObject({ content: AI_NOT_CONFIGURED_TEXT, sender: { id: null, username: 'ai' }, clientId: null });
     expect(onGw1.deltas).toEqual([]);
-    expect((await rest.history(alice.token, roomId)).filter((m) => m.type === 'bot')).toEqual(replies);
+    expect((await rest.messages(alice.token, roomId)).filter((m) => m.type === 'bot')).toEqual(replies);
   });
 
   // Kills gw1: keep it the last test of this file.
@@ -57,6 +58,6 @@ describe('bot commands with parts of the cluster missing', () => {
     const reply = await onGw2.waitForMessage('the quote on gw2', (m) => m.type === 'bot');
     expect(reply).toMatchObject({ content: 'ORPHAN.US quote is $2.50 per share', sender: { id: null, username: 'stock-bot' } });
     expect(onGw1.messages.filter((m) => m.type === 'bot')).toEqual([]);
-    expect((await rest.history(alice.token, roomId)).filter((m) => m.type === 'bot')).toEqual([reply]);
+    expect((await rest.messages(alice.token, roomId)).filter((m) => m.type === 'bot')).toEqual([reply]);
   });
 });

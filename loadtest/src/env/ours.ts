@@ -1,22 +1,22 @@
 import { createMigratedDatabase, startNginx, startRedis, startService, TEST_JWT_SECRET, type PostgresServer, type RunningService } from '@chat/testkit';
-import { RestClient } from '../clients/rest.js';
+import { createRestClient } from '@chat/contract';
 import { inspectorUrl } from '../measure/gc.js';
 import { mapLimit } from '../util.js';
 import type { Account, ServerEndpoint, Target } from './target.js';
 
 /** REST-backed account and room setup, shared by a local cluster and a remote --url. */
 function restTarget(apiUrl: string): Pick<Target, 'createAccounts' | 'createRoom' | 'addMember'> {
-  const rest = new RestClient(apiUrl);
+  const rest = createRestClient({ baseUrl: apiUrl });
   return {
     // argon2id hashing makes registration the slow part of setup: keep it to a few at a time.
     createAccounts: (count, prefix) =>
       mapLimit(Array.from({ length: count }, (_, i) => i), 4, async (i): Promise<Account> => {
-        const { token, user } = await rest.register(`${prefix}_${i}`, 'load-test-password');
+        const { token, user } = await rest.register({ body: { username: `${prefix}_${i}`, password: 'load-test-password' } });
         return { id: user.id, token };
       }),
-    createRoom: async (owner, name) => (await rest.createRoom(owner.token, name)).id,
+    createRoom: async (owner, name) => (await rest.createRoom({ token: owner.token, body: { name } })).id,
     addMember: async (account, roomId) => {
-      await rest.joinRoom(account.token, roomId);
+      await rest.joinRoom({ token: account.token, params: { roomId } });
     },
   };
 }

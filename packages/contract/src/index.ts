@@ -5,3 +5,5 @@ export * from './rest.js';
 export * from './socket.js';
 export * from './commands.js';
 export * from './jobs.js';
+export * from './routes.js';
+export * from './rest-client.js';

@@ -8,6 +8,7 @@ import { authRoutes } from './auth/auth.routes.js';
 import { requireAuth } from './auth/require-auth.js';
 import type { ApiDeps, ApiServices, ApiState } from './context.js';
 import { statusRoutes } from './health/status.routes.js';
+import { contractRoutes } from './http/contract-route.js';
 import { cors } from './http/cors.js';
 import { errorSink } from './http/error-sink.js';
 import { jsonBody } from './http/json-body.js';
@@ -75,9 +76,10 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Api {
     readyTimeoutMs: opts.readyTimeoutMs,
     checks: { redis: () => deps.redis.ping(), postgres: () => services.store.ping() },
   });
-  authRoutes(router, { services, requireAuth: auth, jsonBody: body });
-  roomRoutes(router, { services, requireAuth: auth, jsonBody: body });
-  historyRoutes(router, { services, requireAuth: auth });
+  const route = contractRoutes(router, { requireAuth: auth, jsonBody: body });
+  authRoutes(route, services);
+  roomRoutes(route, services);
+  historyRoutes(route, services);
 
   app.use(httpMetricsMiddleware(createHttpMetrics(registry)));
   app.use(requestLog(logger));

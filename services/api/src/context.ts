@@ -37,10 +37,3 @@ export interface ApiState {
 
 export type ApiContext = ParameterizedContext<ApiState>;
 export type ApiRouterContext = RouterContext<ApiState>;
-
-/** The caller's verified token; only valid behind `requireAuth`. */
-export function authOf(ctx: { state: ApiState }): VerifiedToken {
-  const auth = ctx.state.auth;
-  if (!auth) throw new Error('authOf() used on a route without requireAuth');
-  return auth;
-}

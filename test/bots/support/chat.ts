@@ -1,45 +1,9 @@
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, AiDeltaEvent, AuthResponse, ClientToServerEvents, HistoryResponse, Message, MessageSendResult, Room, RoomJoinResult, ServerToClientEvents } from '@chat/contract';
+import type { Ack, AiDeltaEvent, AuthResponse, ClientToServerEvents, Message, MessageSendResult, RoomJoinResult, ServerToClientEvents } from '@chat/contract';
 import { waitFor } from '@chat/testkit';
+import type { Rest } from '../../support/rest.js';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-/** The REST calls a client makes through nginx. */
-export class Rest {
-  constructor(readonly baseUrl: string) {}
-
-  register(prefix: string): Promise<AuthResponse> {
-    const username = `${prefix}_${Math.random().toString(36).slice(2, 10)}`;
-    return this.send('POST', '/api/auth/register', undefined, { username, password: 'correct horse battery' }, 201);
-  }
-
-  createRoom(token: string): Promise<Room> {
-    return this.send('POST', '/api/rooms', token, { name: `bots ${Math.random().toString(36).slice(2, 10)}` }, 201);
-  }
-
-  joinRoom(token: string, roomId: string): Promise<Room> {
-    return this.send('POST', `/api/rooms/${roomId}/join`, token, undefined, 200);
-  }
-
-  async history(token: string, roomId: string): Promise<Message[]> {
-    const body = await this.send<HistoryResponse>('GET', `/api/rooms/${roomId}/messages?limit=100`, token, undefined, 200);
-    return body.messages;
-  }
-
-  private async send<T>(method: string, path: string, token: string | undefined, body: unknown, expected: number): Promise<T> {
-    const res = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status !== expected) throw new Error(`${method} ${path}: expected ${expected}, got ${res.status} ${text}`);
-    return JSON.parse(text) as T;
-  }
-}
 
 /** A connected client that records the room events it receives. */
 export class Client {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { startCluster, type Cluster } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { connect, replicaOf, type ChatSocket, type ConnectOptions } from '../../../services/gateway/test/support/client.js';
-import { Rest } from './rest.js';
+import { Rest } from '../../support/rest.js';
 
 export interface ChatCluster {
   cluster: Cluster;

@@ -1,20 +1,9 @@
-import type { AckError } from '@chat/contract';
+import { RestError as ApiError, type AckError } from '@chat/contract';
 
 export type ErrorCode = AckError['code'];
 
-/** A failed REST call or acknowledgement, with the contract's error code. */
-export class ApiError extends Error {
-  constructor(
-    readonly code: ErrorCode | 'network',
-    message: string,
-    readonly status = 0,
-    /** Seconds, from a Retry-After header. */
-    readonly retryAfter?: number,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+/** A failed REST call or acknowledgement, with the contract's error code (`network`: no answer). */
+export { RestError as ApiError } from '@chat/contract';
 
 const capitalise = (s: string): string => (s ? s.charAt(0).toUpperCase() + s.slice(1) : s);
 const sentence = (s: string): string => {
@@ -48,7 +37,7 @@ export function describeError(code: ErrorCode | 'network', message = '', retryAf
 }
 
 export function describe(err: unknown): string {
-  if (err instanceof ApiError) return describeError(err.code, err.message, err.retryAfter);
+  if (err instanceof ApiError) return describeError(err.code, err.message, err.retryAfterMs === undefined ? undefined : Math.ceil(err.retryAfterMs / 1000));
   return describeError('internal');
 }
 

@@ -1,23 +1,15 @@
-import type Router from '@koa/router';
-import type { Middleware } from 'koa';
-import { AppError, credentialsBodySchema, loginBodySchema, type AuthResponse, type User } from '@chat/contract';
+import { AppError, type AuthResponse, type User } from '@chat/contract';
 import { revokeToken, signToken, tokenRoom } from '@chat/runtime';
 import { USER_GONE } from '@chat/store';
-import { authOf, type ApiServices, type ApiState } from '../context.js';
-import { readBody } from '../http/json-body.js';
+import type { ApiServices } from '../context.js';
+import type { DefineRoute } from '../http/contract-route.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasswordVerifier, hashPassword } from './passwords.js';
 
-export interface AuthRouteDeps {
-  services: ApiServices;
-  requireAuth: Middleware<ApiState>;
-  jsonBody: Middleware;
-}
-
 const INVALID_CREDENTIALS = 'invalid username or password';
 
-/** POST /api/auth/register, /api/auth/login, /api/auth/logout and GET /api/me. */
-export function authRoutes(router: Router<ApiState>, { services, requireAuth, jsonBody }: AuthRouteDeps): void {
+/** register, login, logout and me. */
+export function authRoutes(route: DefineRoute, services: ApiServices): void {
   const { config, store, redis, emitter } = services;
   const log = services.logger.child({ module: 'auth' });
   const throttle = new LoginThrottle(redis, config.loginLimit);
@@ -27,16 +19,13 @@ export function authRoutes(router: Router<ApiState>, { services, requireAuth, js
     user,
   });
 
-  router.post('/api/auth/register', jsonBody, async (ctx) => {
-    const { username, password } = readBody(ctx, credentialsBodySchema);
+  route('register', async ({ body: { username, password } }) => {
     const user = await store.users.create(username, await hashPassword(password));
     log.info({ userId: user.id }, 'user registered');
-    ctx.status = 201;
-    ctx.body = issue(user);
+    return issue(user);
   });
 
-  router.post('/api/auth/login', jsonBody, async (ctx) => {
-    const { username, password } = readBody(ctx, loginBodySchema);
+  route('login', async ({ body: { username, password }, ctx }) => {
     const attempt = await throttle.begin(ctx.ip, username);
     const found = await store.users.findByUsername(username);
     const ok = await passwords.verify(found?.passwordHash, password);
@@ -45,22 +34,19 @@ export function authRoutes(router: Router<ApiState>, { services, requireAuth, js
       throw AppError.unauthorized(INVALID_CREDENTIALS);
     }
     await attempt.succeeded();
-    ctx.body = issue(found.user);
+    return issue(found.user);
   });
 
-  router.post('/api/auth/logout', requireAuth, async (ctx) => {
-    const { tokenId, expiresAt, user } = authOf(ctx);
+  route('logout', async ({ auth: { tokenId, expiresAt, user } }) => {
     await revokeToken(redis, tokenId, expiresAt);
     // Every gateway drops the sockets that authenticated with this token.
     emitter.in(tokenRoom(tokenId)).disconnectSockets(true);
     log.info({ userId: user.id }, 'logged out');
-    ctx.status = 204;
   });
 
-  router.get('/api/me', requireAuth, async (ctx) => {
-    const user = await store.users.findById(authOf(ctx).user.id);
+  route('me', async ({ auth }) => {
+    const user = await store.users.findById(auth.user.id);
     if (!user) throw AppError.unauthorized(USER_GONE);
-    ctx.body = user;
+    return user;
   });
-
 }

@@ -1,36 +1,12 @@
-import type Router from '@koa/router';
-import type { Middleware } from 'koa';
-import { AppError, historyQuerySchema, parseOrThrow, type HistoryResponse } from '@chat/contract';
-import { authOf, type ApiServices, type ApiState } from '../context.js';
-import { roomIdOf } from '../rooms/room-id.js';
+import { AppError } from '@chat/contract';
+import type { ApiServices } from '../context.js';
+import type { DefineRoute } from '../http/contract-route.js';
 
-export interface HistoryRouteDeps {
-  services: ApiServices;
-  requireAuth: Middleware<ApiState>;
-}
-
-/** A repeated query parameter (`?limit=1&limit=2`) is ambiguous: refuse it rather than pick one. */
-function singleValued(query: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(query)) {
-    if (Array.isArray(value)) throw AppError.validation(`${key}: must be given once`);
-    out[key] = value;
-  }
-  return out;
-}
-
-/** GET /api/rooms/:roomId/messages?limit&before|after — members only, ascending seq. */
-export function historyRoutes(router: Router<ApiState>, { services, requireAuth }: HistoryRouteDeps): void {
-  const { store } = services;
-
-  router.get('/api/rooms/:roomId/messages', requireAuth, async (ctx) => {
-    const roomId = roomIdOf(ctx);
-    const page = parseOrThrow(historyQuerySchema, singleValued(ctx.query));
+/** A room's messages by seq, members only. */
+export function historyRoutes(route: DefineRoute, { store }: ApiServices): void {
+  route('history', async ({ params: { roomId }, query, auth }) => {
     await store.rooms.get(roomId);
-    if (!(await store.rooms.isMember(roomId, authOf(ctx).user.id))) {
-      throw AppError.forbidden('join the room to read its messages');
-    }
-    const body: HistoryResponse = { messages: await store.messages.page(roomId, page) };
-    ctx.body = body;
+    if (!(await store.rooms.isMember(roomId, auth.user.id))) throw AppError.forbidden('join the room to read its messages');
+    return { messages: await store.messages.page(roomId, query) };
   });
 }

@@ -1,19 +1,10 @@
-import type Router from '@koa/router';
-import type { Middleware } from 'koa';
-import { createRoomBodySchema, type Message, type RoomDetails } from '@chat/contract';
+import type { Message } from '@chat/contract';
 import { chatRoom, onlineUserIds, publishMessage, safeError, userRoom } from '@chat/runtime';
-import { authOf, type ApiServices, type ApiState } from '../context.js';
-import { readBody } from '../http/json-body.js';
-import { roomIdOf } from './room-id.js';
-
-export interface RoomRouteDeps {
-  services: ApiServices;
-  requireAuth: Middleware<ApiState>;
-  jsonBody: Middleware;
-}
+import type { ApiServices } from '../context.js';
+import type { DefineRoute } from '../http/contract-route.js';
 
 /** Create, list, details, join and leave under /api/rooms. */
-export function roomRoutes(router: Router<ApiState>, { services, requireAuth, jsonBody }: RoomRouteDeps): void {
+export function roomRoutes(route: DefineRoute, services: ApiServices): void {
   const { store, redis, emitter } = services;
   const log = services.logger.child({ module: 'rooms' });
   // Stored already: a lost publish only delays delivery until the next message shows the gap
@@ -24,44 +15,30 @@ export function roomRoutes(router: Router<ApiState>, { services, requireAuth, js
     });
   };
 
-  router.post('/api/rooms', requireAuth, jsonBody, async (ctx) => {
-    const { name, description } = readBody(ctx, createRoomBodySchema);
-    const { user } = authOf(ctx);
+  route('createRoom', async ({ body: { name, description }, auth: { user } }) => {
     const room = await store.rooms.create(user, name, description ?? '');
     log.info({ roomId: room.id, userId: user.id }, 'room created');
-    ctx.status = 201;
-    ctx.body = room;
+    return room;
   });
 
-  router.get('/api/rooms', requireAuth, async (ctx) => {
-    ctx.body = { rooms: await store.rooms.list() };
-  });
+  route('listRooms', async () => ({ rooms: await store.rooms.list() }));
 
-  router.get('/api/rooms/:roomId', requireAuth, async (ctx) => {
-    const roomId = roomIdOf(ctx);
+  route('room', async ({ params: { roomId } }) => {
     const room = await store.rooms.get(roomId);
     const [members, online] = await Promise.all([store.rooms.members(roomId), onlineUserIds(redis, roomId)]);
-    const details: RoomDetails = {
-      ...room,
-      members: members.map((m) => ({ id: m.id, username: m.username, role: m.role, online: online.has(m.id) })),
-    };
-    ctx.body = details;
+    return { ...room, members: members.map((m) => ({ ...m, online: online.has(m.id) })) };
   });
 
-  router.post('/api/rooms/:roomId/join', requireAuth, async (ctx) => {
-    const roomId = roomIdOf(ctx);
-    const { user } = authOf(ctx);
+  route('joinRoom', async ({ params: { roomId }, auth: { user } }) => {
     const joined = await store.rooms.join(roomId, user);
     if (joined) {
       log.info({ roomId, userId: user.id }, 'joined room');
       broadcast(joined);
     }
-    ctx.body = await store.rooms.get(roomId);
+    return store.rooms.get(roomId);
   });
 
-  router.post('/api/rooms/:roomId/leave', requireAuth, async (ctx) => {
-    const roomId = roomIdOf(ctx);
-    const { user } = authOf(ctx);
+  route('leaveRoom', async ({ params: { roomId }, auth: { user } }) => {
     const left = await store.rooms.leave(roomId, user);
     if (left) {
       log.info({ roomId, userId: user.id }, 'left room');
@@ -73,6 +50,6 @@ export function roomRoutes(router: Router<ApiState>, { services, requireAuth, js
     // connection, so the leaving user still gets their own "left the room" (unless the gateway is
     // holding it back for an earlier seq still on its way).
     emitter.in(userRoom(user.id)).socketsLeave(chatRoom(roomId));
-    ctx.body = { ok: true };
+    return { ok: true as const };
   });
 }
