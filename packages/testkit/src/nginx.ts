@@ -163,9 +163,7 @@ export async function startNginx(options: StartNginxOptions): Promise<NginxServe
     stop: () =>
       (stopped ??= (async () => {
         // SIGQUIT is nginx's graceful stop.
-        proc.kill('SIGQUIT');
-        await Promise.race([proc.exited, new Promise((r) => setTimeout(r, 5_000))]);
-        await proc.stop(1_000);
+        await proc.stop(6_000, 'SIGQUIT');
         if (ownDir) await rm(dir, { recursive: true, force: true });
         forgetDir();
       })()),

@@ -128,9 +128,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     stop: () =>
       (stopped ??= (async () => {
         // SIGINT is PostgreSQL's "fast shutdown".
-        proc.kill('SIGINT');
-        await Promise.race([proc.exited, new Promise((r) => setTimeout(r, 10_000))]);
-        await proc.stop(1_000);
+        await proc.stop(11_000, 'SIGINT');
         if (ownDir) {
           await rm(base, { recursive: true, force: true });
           forgetDir();

@@ -7,8 +7,8 @@ export interface ManagedProcess {
   child: ChildProcess;
   /** Resolves with the exit code (or signal) once the process has ended. */
   exited: Promise<number | string>;
-  /** SIGTERM, then SIGKILL (to its whole process group) after `graceMs`; idempotent. */
-  stop(graceMs?: number): Promise<void>;
+  /** `signal` (SIGTERM unless told; PostgreSQL and nginx stop gracefully on others), then SIGKILL to its whole process group after `graceMs`; idempotent. */
+  stop(graceMs?: number, signal?: NodeJS.Signals): Promise<void>;
   /** Sends `signal` to the process; SIGKILL (the default) goes to its whole process group, as when a machine dies. */
   kill(signal?: NodeJS.Signals): void;
   /** Everything the process printed so far (stdout and stderr). */
@@ -67,10 +67,10 @@ export function startProcess(name: string, command: string, args: string[], opti
       if (signal === 'SIGKILL') killGroup(child, group, signal);
       else if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
-    stop: (graceMs = 10_000) => {
+    stop: (graceMs = 10_000, signal = 'SIGTERM') => {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGTERM');
+        child.kill(signal);
         const timer = setTimeout(() => killGroup(child, group, 'SIGKILL'), graceMs);
         await exited;
         clearTimeout(timer);

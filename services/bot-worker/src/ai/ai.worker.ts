@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { aiJobSchema, type AiJob, type BotJobResult } from '@chat/contract';
-import type { Logger } from '@chat/runtime';
+import { safeError, type Logger } from '@chat/runtime';
 import type { MessageStore } from '@chat/store';
 import { isFinalAttempt, jobIdOf, jobLogger, parseJobData } from '../jobs/job-data.js';
 import type { ReplyOutcome } from '../jobs/job.metrics.js';
@@ -82,7 +82,7 @@ export function createAiProcessor(deps: AiProcessorDeps): (job: AiQueueJob) => P
     const onDelta = (delta: string): void => {
       if (!marked) {
         marked = true;
-        job.updateProgress({ streamed: true } satisfies AiProgress).catch((err: unknown) => log.warn({ err }, 'could not mark the job as streamed'));
+        job.updateProgress({ streamed: true } satisfies AiProgress).catch((err: unknown) => log.warn({ err: safeError(err) }, 'could not mark the job as streamed'));
       }
       deps.replies.delta(data.roomId, data.requestId, delta);
     };

@@ -1,6 +1,6 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import { AppError, type BotName, type Message, type ServerToClientEvents } from '@chat/contract';
-import { chatRoom, encodeMessageBroadcast, type Logger, type Redis } from '@chat/runtime';
+import { chatRoom, encodeMessageBroadcast, safeError, type Logger, type Redis } from '@chat/runtime';
 import type { MessageStore } from '@chat/store';
 import { RoomGoneError } from '../jobs/room-gone.error.js';
 import { SENT_TTL_SECONDS, publishOnce } from './send-once.js';
@@ -107,7 +107,7 @@ export function createReplyPublisher({ messages, publisher, logger, sentTtlSecon
 
     delta(roomId, requestId, delta) {
       live.to(chatRoom(roomId)).emit('ai:delta', { roomId, requestId, delta });
-      lastPublish.catch((err: unknown) => log.warn({ err, roomId, requestId }, 'an ai:delta was not published'));
+      lastPublish.catch((err: unknown) => log.warn({ err: safeError(err), roomId, requestId }, 'an ai:delta was not published'));
     },
   };
 }
