@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { serviceVariableNames } from '@chat/runtime';
 import { repoRoot } from '@chat/testkit';
 import { readComposeText } from './support/compose.js';
 
@@ -10,11 +11,9 @@ const read = (path: string) => readFile(join(repoRoot, path), 'utf8');
 describe('docs/deployment.md', () => {
   it('documents every variable the services, the nginx entrypoint and the compose file read', async () => {
     const docs = await read('docs/deployment.md');
-    const config = await read('packages/runtime/src/config/services.ts');
     const entrypoint = await read('deploy/nginx/docker-entrypoint.sh');
     const names = new Set([
-      ...[...config.matchAll(/^\s+([A-Z][A-Z0-9_]+): env\./gm)].map((m) => m[1]!),
-      'JWT_SECRET',
+      ...serviceVariableNames,
       ...[...entrypoint.matchAll(/^: "\$\{([A-Z_]+):=/gm)].map((m) => m[1]!).filter((n) => !['NGINX_TEMPLATE', 'NGINX_RUN_DIR', 'NGINX_BIN', 'WEB_ROOT', 'MIME_TYPES', 'PID_FILE', 'TEMP_DIR'].includes(n)),
       ...[...(await readComposeText()).matchAll(/\$\{([A-Z_]+)/g)].map((m) => m[1]!),
     ]);

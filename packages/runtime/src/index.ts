@@ -1,5 +1,4 @@
-export * from './config/env.js';
-export * from './config/services.js';
+export * from './config/index.js';
 export * from './logging/logger.js';
 export * from './metrics/metrics.js';
 export * from './redis/client.js';

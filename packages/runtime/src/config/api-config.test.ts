@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './env.js';
-import { loadApiConfig } from './services.js';
+import { loadApiConfig } from './api.config.js';
 
 const base = { NODE_ENV: 'test' };
 
