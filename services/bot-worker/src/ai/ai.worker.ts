@@ -4,6 +4,7 @@ import { safeError, type Logger } from '@chat/runtime';
 import type { MessageStore } from '@chat/store';
 import { isFinalAttempt, jobIdOf, jobLogger, parseJobData } from '../jobs/job-data.js';
 import type { ReplyOutcome } from '../jobs/job.metrics.js';
+import { replyOnce, type Answer } from '../replies/reply-once.js';
 import type { ReplyPublisher } from '../replies/reply.publisher.js';
 import { isRetryableAiError, type AiClient, type ChatTurn } from './ai.client.js';
 import { AI_NOT_CONFIGURED_TEXT, AI_UNAVAILABLE_TEXT, NOTHING_TO_SUMMARISE_TEXT, normaliseAnswer } from './ai.replies.js';
@@ -44,22 +45,10 @@ export function createAiProcessor(deps: AiProcessorDeps): (job: AiQueueJob) => P
     const log = jobLogger(logger, job, data.roomId).child({ kind: data.kind });
     const jobId = jobIdOf(job, data.requestId);
 
-    // Sent now only if the attempt that stored it died before sending it.
-    const earlier = await deps.replies.replay(jobId);
-    if (earlier) {
-      deps.onReply?.(earlier.sent ? 'replayed' : 'already_sent');
-      log.info({ messageId: earlier.message.id, sent: earlier.sent }, 'ai reply was stored by an earlier attempt');
-      return { messageId: earlier.message.id, seq: earlier.message.seq };
-    }
-
-    const { content, outcome } = await answer(job, data, log);
-    const { message, sent } = await deps.replies.post({ roomId: data.roomId, botName: 'ai', jobId, content });
-    deps.onReply?.(sent ? outcome : 'already_sent');
-    log.info({ messageId: message.id, seq: message.seq, outcome, sent, chars: content.length }, 'ai reply posted');
-    return { messageId: message.id, seq: message.seq };
+    return replyOnce(deps.replies, { jobId, roomId: data.roomId, botName: 'ai', log }, () => answer(job, data, log), deps.onReply);
   };
 
-  async function answer(job: AiQueueJob, data: AiJob, log: Logger): Promise<{ content: string; outcome: ReplyOutcome }> {
+  async function answer(job: AiQueueJob, data: AiJob, log: Logger): Promise<Answer> {
     if (!deps.ai) return { content: AI_NOT_CONFIGURED_TEXT, outcome: 'not_configured' };
 
     let turns: ChatTurn[];
