@@ -13,16 +13,17 @@ import { parseOptions, type RunOptions } from './options.js';
 import { printResults, problemLines, writeResults } from './report.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { idleScenario } from './scenarios/idle.js';
+import { roomsScenario } from './scenarios/rooms.js';
 import { sendScenario } from './scenarios/send.js';
 import type { ScenarioResult } from './scenarios/types.js';
 import { log } from './util.js';
 
-const scenarios = { idle: idleScenario, fanout: fanoutScenario, send: sendScenario };
+const scenarios = { idle: idleScenario, fanout: fanoutScenario, rooms: roomsScenario, send: sendScenario };
 
 /** Sockets this process will hold at once. */
 function socketsNeeded(options: RunOptions): number {
   if (options.scenario === 'idle') return options.sockets;
-  if (options.scenario === 'fanout') return options.rooms * options.roomSize;
+  if (options.scenario === 'fanout' || options.scenario === 'rooms') return options.rooms * options.roomSize;
   return Math.max(options.roomSize, options.senders);
 }
 
@@ -56,8 +57,9 @@ function checkOpenFiles(options: RunOptions): void {
 async function startTarget(name: TargetName, options: RunOptions, pg: () => Promise<PostgresServer>): Promise<Target> {
   if (options.url) return remoteOurs(options.url, options.gatewayUrls);
   log(`starting ${name === 'ours' ? `our cluster (${options.gateways} gateways, API, nginx)` : `the baseline (${options.gateways} servers, nginx)`}`);
-  if (name === 'ours') return startOurs({ pg: await pg(), gateways: options.gateways, direct: options.direct, gatewayEnv: options.gatewayEnv, echo: options.echo });
-  return startBaseline({ pg: await pg(), servers: options.gateways, direct: options.direct, echo: options.echo });
+  const { gateways, direct, profileDir, echo } = options;
+  if (name === 'ours') return startOurs({ pg: await pg(), gateways, direct, gatewayEnv: options.gatewayEnv, profileDir, echo });
+  return startBaseline({ pg: await pg(), servers: gateways, direct, profileDir, echo });
 }
 
 async function main(): Promise<void> {

@@ -161,8 +161,10 @@ describe('a gateway stopped with SIGTERM', () => {
       const burst = Array.from({ length: 5 }, (_, i) =>
         call(client!.socket, 'message:send', { roomId, content: `held ${i}`, clientId: `held-${i}` }, 30_000).catch((err: Error) => err),
       );
-      // Each is past its rate-limit check (so in the commit queue) and the first batch waits for the lock.
-      await waitFor('the sends to be queued', async () => (await redis.get(`ratelimit:messages:${mover!.user.id}`)) === '5' && (await lockWaiters()) > 0, 10_000);
+      // All five are in the gateway's commit queue, and the first batch waits for the lock.
+      const awaitingCommit = async (): Promise<number> =>
+        Number(/^chat_sends_awaiting_commit(?:\{[^}]*\})? (\d+)$/m.exec(await (await fetch(`${gateway.url}/metrics`)).text())?.[1]);
+      await waitFor('the sends to be queued', async () => (await awaitingCommit()) === 5 && (await lockWaiters()) > 0, 10_000);
       await sleep(200);
       gateway.process.kill('SIGTERM');
       await waitFor('the gateway to be stopping', async () => ((await (await fetch(`${gateway.url}/health`)).json()) as { status: string }).status === 'stopping');

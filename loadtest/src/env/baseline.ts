@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { freePort, repoRoot, startNginx, startProcess, startRedis, waitFor, type PostgresServer } from '@chat/testkit';
 import { inspectorUrl } from '../measure/gc.js';
+import { profileArgs } from './ours.js';
 import type { ServerEndpoint, Target } from './target.js';
 
 export interface BaselineOptions {
@@ -9,6 +10,8 @@ export interface BaselineOptions {
   /** Processes, like gateways. */
   servers: number;
   direct: boolean;
+  /** Write each server's CPU profile (node --cpu-prof) here when it stops. */
+  profileDir: string | undefined;
   echo: boolean;
 }
 
@@ -22,7 +25,8 @@ export async function startBaseline(options: BaselineOptions): Promise<Target> {
     for (let i = 0; i < options.servers; i++) {
       const port = await freePort();
       const name = `baseline-${i + 1}`;
-      const proc = startProcess(name, process.execPath, ['--inspect=127.0.0.1:0', '--import', 'tsx', join(repoRoot, 'loadtest/baseline/server.ts')], {
+      const args = [...profileArgs(options.profileDir, name), '--inspect=127.0.0.1:0', '--import', 'tsx', join(repoRoot, 'loadtest/baseline/server.ts')];
+      const proc = startProcess(name, process.execPath, args, {
         env: { ...process.env, PORT: String(port), REDIS_URL: redis.url, DATABASE_URL: options.pg.databaseUrl(database), NODE_ENV: 'production' },
         echo: options.echo,
       });
@@ -48,7 +52,7 @@ export async function startBaseline(options: BaselineOptions): Promise<Target> {
       socketUrls: options.direct ? servers.map((s) => s.url) : [nginx.url],
       servers,
       cpuGroups: [
-        { name: 'servers', pids: processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid])), tree: false },
+        { name: 'gateways', pids: processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid])), tree: false },
         { name: 'nginx', pids: nginx.process.child.pid === undefined ? [] : [nginx.process.child.pid], tree: true },
         { name: 'redis', pids: redis.process.child.pid === undefined ? [] : [redis.process.child.pid], tree: false },
         { name: 'postgres', pids: options.pg.process.child.pid === undefined ? [] : [options.pg.process.child.pid], tree: true },

@@ -4,6 +4,11 @@ import { inspectorUrl } from '../measure/gc.js';
 import { mapLimit } from '../util.js';
 import type { Account, ServerEndpoint, Target } from './target.js';
 
+/** node's options that write a CPU profile named after `label` into `dir` at exit (none without a dir). */
+export function profileArgs(dir: string | undefined, label: string): string[] {
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`] : [];
+}
+
 /** REST-backed account and room setup, shared by a local cluster and a remote --url. */
 function restTarget(apiUrl: string): Pick<Target, 'createAccounts' | 'createRoom' | 'addMember'> {
   const rest = createRestClient({ baseUrl: apiUrl });
@@ -27,6 +32,8 @@ export interface OursOptions {
   direct: boolean;
   /** Extra environment for every gateway (e.g. COMMIT_DELAY_MS). */
   gatewayEnv: Record<string, string>;
+  /** Write each gateway's CPU profile (node --cpu-prof) here when it stops. */
+  profileDir: string | undefined;
   echo: boolean;
 }
 
@@ -41,7 +48,8 @@ export async function startOurs(options: OursOptions): Promise<Target> {
   const base = { REDIS_URL: redis.url, DATABASE_URL: databaseUrl, JWT_SECRET: TEST_JWT_SECRET, NODE_ENV: 'production', LOG_LEVEL: 'warn' };
   const started: RunningService[] = [];
   const start = async (name: 'api' | 'gateway', label: string, env: Record<string, string>): Promise<RunningService> => {
-    const service = await startService(name, { label, env: { ...base, ...env }, compiled: true, echo: options.echo });
+    const nodeArgs = name === 'gateway' ? profileArgs(options.profileDir, label) : [];
+    const service = await startService(name, { label, env: { ...base, ...env }, compiled: true, nodeArgs, echo: options.echo });
     started.push(service);
     return service;
   };

@@ -5,6 +5,9 @@ import type { MeasureWindow, WindowReport } from '../measure/window.js';
 import { round, sleep } from '../util.js';
 import type { Row } from './types.js';
 
+/** The CPU group of the Socket.IO servers: ours' gateways, or the bare baseline servers. */
+export const GATEWAY_GROUP = 'gateways';
+
 /** Above this event-loop utilisation while sending, the generator, not the server, set the pace. */
 export const GENERATOR_BOUND_ELU = 0.9;
 
@@ -16,8 +19,11 @@ export interface StepReport extends DeliveryReport {
   sendsPerSecond: number;
   /** Deliveries over `deliverySeconds`: what the sockets were actually written at. */
   deliveredPerSecond: number;
-  /** Server CPU per delivered message, in microseconds. */
+  /** Server CPU per delivered message, in microseconds (every server process). */
   cpuMicrosPerDelivery: number;
+  /** The gateways' CPU (the bare servers' for the baseline) per acknowledged send and per delivery, in microseconds. */
+  gatewayCpuMicrosPerSend: number;
+  gatewayCpuMicrosPerDelivery: number;
   /** This generator's event-loop utilisation while it sent. */
   generatorLoop: number;
   /** `generatorLoop` > GENERATOR_BOUND_ELU: the figures measure the generator. */
@@ -63,6 +69,8 @@ export async function finishStep(
     sendsPerSecond: step.sent / sendSeconds,
     deliveredPerSecond: step.received / deliverySeconds,
     cpuMicrosPerDelivery: step.received > 0 ? (measured.totalCpuSeconds * 1e6) / step.received : NaN,
+    gatewayCpuMicrosPerSend: step.acked > 0 ? ((measured.cpuSeconds[GATEWAY_GROUP] ?? NaN) * 1e6) / step.acked : NaN,
+    gatewayCpuMicrosPerDelivery: step.received > 0 ? ((measured.cpuSeconds[GATEWAY_GROUP] ?? NaN) * 1e6) / step.received : NaN,
     generatorLoop,
     generatorBound: generatorLoop > GENERATOR_BOUND_ELU,
     window: measured,
@@ -124,6 +132,7 @@ export function stepRow(label: Row, r: StepReport, problems: string[]): Row {
     'p95 ms': round(r.latencyMs.p95),
     'p99 ms': round(r.latencyMs.p99),
     'max ms': round(r.latencyMs.max),
+    'ack p50 ms': round(r.ackLatencyMs.p50),
     'ack p99 ms': round(r.ackLatencyMs.p99),
     errors: sum(r.sendErrors),
     lost: r.lost,
@@ -131,6 +140,8 @@ export function stepRow(label: Row, r: StepReport, problems: string[]): Row {
     dup: r.duplicates,
     ooo: r.outOfOrder,
     'cpu µs/deliv': round(r.cpuMicrosPerDelivery, 1),
+    'gw µs/send': round(r.gatewayCpuMicrosPerSend, 1),
+    'gw µs/deliv': round(r.gatewayCpuMicrosPerDelivery, 1),
     'gen loop': round(r.generatorLoop, 2),
     note: problems.length ? problems.join(', ') : 'ok',
   };

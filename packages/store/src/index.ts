@@ -5,6 +5,6 @@ export * from './pg-errors.js';
 export * from './store.js';
 export * from './users/user.store.js';
 export * from './rooms/room.store.js';
-export * from './messages/message.row.js';
+export * from './messages/message.db.js';
 export * from './messages/message.store.js';
 export * from './messages/message.history.js';

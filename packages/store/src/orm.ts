@@ -3,6 +3,7 @@ import { Migration, Migrator } from '@mikro-orm/migrations';
 import { entities } from './entities.js';
 import { Migration20261121000000_initial } from './migrations/Migration20261121000000_initial.js';
 import { Migration20261201000000_room_names_icu_lower } from './migrations/Migration20261201000000_room_names_icu_lower.js';
+import { Migration20261202000000_message_functions } from './migrations/Migration20261202000000_message_functions.js';
 
 export type Orm = MikroORM;
 
@@ -55,6 +56,7 @@ function liftingSessionTimeouts(Base: MigrationClass): MigrationClass {
 export const migrationsList = [
   { name: 'Migration20261121000000_initial', class: Migration20261121000000_initial },
   { name: 'Migration20261201000000_room_names_icu_lower', class: Migration20261201000000_room_names_icu_lower },
+  { name: 'Migration20261202000000_message_functions', class: Migration20261202000000_message_functions },
 ].map((m) => ({ name: m.name, class: liftingSessionTimeouts(m.class) }));
 
 export function ormConfig(options: OrmOptions): Options {

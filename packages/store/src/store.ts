@@ -1,23 +1,26 @@
 import type { Message } from '@chat/contract';
-import type { Knex } from './context.js';
+import { createMessageDb } from './messages/message.db.js';
 import { findJobReply, findMessages, findSentMessage, type HistoryPage } from './messages/message.history.js';
-import { appendMessage, appendMessages, type AppendResult, type MessageDraft } from './messages/message.store.js';
+import { appendMessage, appendMessages, type AppendResult, type MessageDraft, type StoredMessage } from './messages/message.store.js';
 import type { Orm } from './orm.js';
 import { createRoomStore, type RoomStore } from './rooms/room.store.js';
 import { createUserStore, type UserStore } from './users/user.store.js';
 
-/** A room's messages: the hot path, written as SQL (one round trip per step matters there, an identity map does not). */
+/**
+ * A room's messages: the hot path, as SQL functions on a `pg` pool of its own
+ * (one round trip per group commit matters there; an identity map does not).
+ */
 export interface MessageStore {
-  /** Stores drafts in one transaction (see appendMessages); results in the drafts' order. */
+  /** Stores drafts in one statement (see appendMessages); results in the drafts' order. */
   append(drafts: MessageDraft[]): Promise<AppendResult[]>;
   /** Stores one draft, or throws why it could not. */
-  appendOne(draft: MessageDraft): Promise<{ message: Message; created: boolean }>;
+  appendOne(draft: MessageDraft): Promise<{ created: boolean } & StoredMessage>;
   /** A page in ascending seq; without before/after, the latest `limit`. */
   page(roomId: string, page: HistoryPage): Promise<Message[]>;
   /** What a retried send with this clientId returns. */
   sentByClient(roomId: string, senderId: string, clientId: string): Promise<Message | undefined>;
   /** The reply a bot job stored, if any. */
-  jobReply(jobId: string): Promise<Message | undefined>;
+  jobReply(jobId: string): Promise<StoredMessage | undefined>;
 }
 
 /** Every query the services make, by table. */
@@ -27,22 +30,30 @@ export interface Store {
   messages: MessageStore;
   /** Resolves when PostgreSQL answers (readiness). */
   ping(): Promise<void>;
+  /** Closes the message path's connections (the ORM is the caller's to close). */
+  close(): Promise<void>;
 }
 
-export function createStore(orm: Orm): Store {
-  const knex = (): Knex => orm.em.getKnex();
+export interface StoreOptions {
+  /** Connections of the message path's pool. @default 8 */
+  messagePoolMax?: number;
+}
+
+export function createStore(orm: Orm, options: StoreOptions = {}): Store {
+  const db = createMessageDb(orm, { max: options.messagePoolMax });
   return {
     users: createUserStore(orm),
-    rooms: createRoomStore(orm),
+    rooms: createRoomStore(orm, db),
     messages: {
-      append: (drafts) => appendMessages(knex(), drafts),
-      appendOne: (draft) => appendMessage(knex(), draft),
-      page: (roomId, page) => findMessages(knex(), roomId, page),
-      sentByClient: (roomId, senderId, clientId) => findSentMessage(knex(), roomId, senderId, clientId),
-      jobReply: (jobId) => findJobReply(knex(), jobId),
+      append: (drafts) => appendMessages(db, drafts),
+      appendOne: (draft) => appendMessage(db, draft),
+      page: (roomId, page) => findMessages(db, roomId, page),
+      sentByClient: (roomId, senderId, clientId) => findSentMessage(db, roomId, senderId, clientId),
+      jobReply: (jobId) => findJobReply(db, jobId),
     },
     async ping() {
-      await knex().raw('select 1');
+      await db.query('ping', 'select 1', []);
     },
+    close: () => db.close(),
   };
 }

@@ -29,6 +29,8 @@ export interface StartServiceOptions {
   logFile?: string;
   /** Run the compiled `dist/main.js` instead of the TypeScript source. @default false */
   compiled?: boolean;
+  /** Options for node itself, before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
   /** @default 30000 */
   readyTimeoutMs?: number;
 }
@@ -63,9 +65,10 @@ export async function startService(name: ServiceName, options: StartServiceOptio
   const port = options.env.PORT ? Number(options.env.PORT) : await freePort();
   const env = serviceEnvironment({ ...options.env, PORT: String(port) });
   const dir = join(repoRoot, 'services', name);
-  const args = options.compiled
-    ? [join(dir, 'dist/main.js')]
-    : ['--conditions=development', '--import', 'tsx', join(dir, 'src/main.ts')];
+  const args = [
+    ...(options.nodeArgs ?? []),
+    ...(options.compiled ? [join(dir, 'dist/main.js')] : ['--conditions=development', '--import', 'tsx', join(dir, 'src/main.ts')]),
+  ];
   const label = options.label ?? name;
   const proc = startProcess(label, process.execPath, args, { env, cwd: dir, echo: options.echo, logFile: options.logFile });
   const url = `http://127.0.0.1:${port}`;

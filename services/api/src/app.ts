@@ -46,7 +46,7 @@ export interface Api {
   registry: Registry;
   /** Listens on `port`/`host` (defaults: the config's); port 0 picks a free one. */
   start(port?: number, host?: string): Promise<ListeningAddress>;
-  /** Stops accepting, lets in-flight requests finish, then resolves; idempotent. Closes no dependency. */
+  /** Stops accepting, lets in-flight requests finish, closes the store it made, then resolves; idempotent. Closes no dependency. */
   stop(): Promise<void>;
 }
 
@@ -114,7 +114,10 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Api {
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       const s = server;
-      if (!s?.listening) return;
+      if (!s?.listening) {
+        await services.store.close();
+        return;
+      }
       const closed = new Promise<void>((resolve) => s.close(() => resolve()));
       // close() stops accepting and drops idle keep-alive connections; busy ones finish their
       // request and are dropped as soon as they go idle; stragglers are cut at the deadline.
@@ -123,6 +126,7 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Api {
       await closed;
       clearInterval(sweep);
       clearTimeout(deadline);
+      await services.store.close();
     })());
 
   return { app, callback, registry, start, stop };

@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { TEST_JWT_SECRET } from '@chat/testkit';
 import type { AuthResponse, Room } from '@chat/contract';
 import { createLogger, createRedis, loadApiConfig, type Redis } from '@chat/runtime';
-import { createOrm, type Orm } from '@chat/store';
+import { createOrm, createStore, type Orm, type Store } from '@chat/store';
 import { createApi, type Api, type ApiOptions } from '../src/index.js';
 
 export interface TestApi {
   url: string;
   api: Api;
   orm: Orm;
+  store: Store;
   redis: Redis;
   /** Stops the API and closes its ORM and Redis client. */
   close(): Promise<void>;
@@ -42,13 +43,17 @@ export async function startTestApi({ databaseUrl, redisUrl, env = {}, redisComma
   redis.on('error', () => undefined); // a test stops Redis on purpose; readiness reports it
   const api = createApi({ config, orm, redis, logger: createLogger({ service: 'api', level: config.logLevel }) }, options);
   const { url } = await api.start(0, '127.0.0.1');
+  // The test's own access to the database, for seeding and checks.
+  const store = createStore(orm);
   return {
     url,
     api,
     orm,
+    store,
     redis,
     close: async () => {
       await api.stop();
+      await store.close();
       await orm.close(true);
       redis.disconnect();
     },

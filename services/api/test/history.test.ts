@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { historyResponseSchema, type AuthResponse, type Room } from '@chat/contract';
-import { appendMessages, type MessageDraft } from '@chat/store';
+import type { MessageDraft } from '@chat/store';
 import { client, startTestApi, type Client, type TestApi } from './harness.js';
 
 const TOTAL = 250;
@@ -27,7 +27,7 @@ beforeAll(async () => {
     sender: { id: owner.user.id, username: owner.user.username },
     clientId: `seed-${i + 1}`,
   }));
-  for (let i = 0; i < TOTAL; i += 100) await appendMessages(api.orm.em.getKnex(), drafts.slice(i, i + 100));
+  for (let i = 0; i < TOTAL; i += 100) await api.store.messages.append(drafts.slice(i, i + 100));
 });
 afterAll(async () => {
   await api?.close();

@@ -23,7 +23,11 @@ export async function startSocketServer(redisUrl: string) {
     const rooms = (socket.handshake.auth as { rooms?: unknown }).rooms;
     if (Array.isArray(rooms)) void socket.join(rooms.filter((r): r is string => typeof r === 'string'));
   });
-  const unsubscribe = await subscribeToMessages(sub, (m) => io.local.to(chatRoom(m.roomId)).emit('message', m));
+  const unsubscribe = await subscribeToMessages(sub, {
+    onMessages: (messages) => {
+      for (const m of messages) io.local.to(chatRoom(m.roomId)).emit('message', m);
+    },
+  });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   // The adapter listens with PSUBSCRIBE; wait until Redis has it, or an early emit would be missed.
   await waitFor('adapter subscription', async () => Number(await pub.call('PUBSUB', 'NUMPAT')) > 0);

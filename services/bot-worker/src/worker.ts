@@ -33,7 +33,7 @@ export type BotWorkerConfig = Omit<WorkerConfig, 'nodeEnv' | 'logLevel' | 'redis
 export interface BotWorker {
   /** Starts consuming both queues; resolves once the workers are connected. */
   start(): Promise<void>;
-  /** Stops taking jobs and waits for the running ones to finish; idempotent. Closes no dependency. */
+  /** Stops taking jobs, waits for the running ones to finish and closes the store it made; idempotent. Closes no dependency. */
   stop(): Promise<void>;
   /** What `/health/ready` probes: the publisher's Redis (BullMQ's connection queues commands forever while Redis is away) and PostgreSQL. */
   checks: { redis: () => Promise<unknown>; postgres: () => Promise<unknown> };
@@ -157,6 +157,7 @@ export function createBotWorker(deps: BotWorkerDeps, config: BotWorkerConfig): B
         const results = await Promise.allSettled(workers.map((w) => w.close()));
         for (const r of results) if (r.status === 'rejected') logger.error({ err: safeError(r.reason) }, 'worker did not close cleanly');
         await finalFailures.idle();
+        await store.close();
         logger.info('bot worker stopped');
       })()),
     checks: { redis: () => deps.publisher.ping(), postgres: () => store.ping() },

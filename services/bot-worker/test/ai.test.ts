@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { appendMessage } from '@chat/store';
 import { sleep, waitFor } from '@chat/testkit';
 import { AI_NOT_CONFIGURED_TEXT, AI_UNAVAILABLE_TEXT, ASK_SYSTEM_PROMPT, NOTHING_TO_SUMMARISE_TEXT, SUMMARY_SYSTEM_PROMPT } from '../src/index.js';
 import { startHarness, type Harness, type Room } from './support/harness.js';
@@ -19,7 +18,7 @@ afterAll(async () => {
 async function say(room: Room, lines: string[]): Promise<void> {
   for (const [i, content] of lines.entries()) {
     const sender = i % 2 === 0 ? room.alice : room.bob;
-    await appendMessage(h.orm.em.getKnex(), { roomId: room.roomId, type: 'message', content, sender, clientId: `c-${i}-${content}` });
+    await h.store.messages.appendOne({ roomId: room.roomId, type: 'message', content, sender, clientId: `c-${i}-${content}` });
   }
 }
 

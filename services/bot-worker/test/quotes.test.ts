@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { commandRequestId } from '@chat/runtime';
-import { appendMessage } from '@chat/store';
 import { sleep, waitFor } from '@chat/testkit';
 import { STOCK_UNAVAILABLE_TEXT } from '../src/index.js';
 import { failThenOk } from './fakes/fake-stooq.js';
@@ -129,7 +128,7 @@ describe('stock quotes', () => {
     const clientId = 'crashed-after-store';
     const jobId = commandRequestId(room.roomId, room.alice.id, clientId);
     // What a worker that stored its answer and died before completing the job leaves behind.
-    const { message: stored } = await appendMessage(h.orm.em.getKnex(), {
+    const { message: stored } = await h.store.messages.appendOne({
       roomId: room.roomId,
       type: 'bot',
       botName: 'stock-bot',

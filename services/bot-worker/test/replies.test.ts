@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { commandRequestId, createRedis, type Redis } from '@chat/runtime';
-import { appendMessage } from '@chat/store';
 import { sleep, waitFor } from '@chat/testkit';
 import { startHarness, type Harness } from './support/harness.js';
 
@@ -94,7 +93,7 @@ describe('a reply reaches the room once per job', () => {
     const clientId = randomUUID();
     const jobId = commandRequestId(room.roomId, room.alice.id, clientId);
     const knex = h.orm.em.getKnex();
-    const { message: stored } = await appendMessage(knex, { roomId: room.roomId, type: 'bot', botName: 'stock-bot', jobId, content: 'OLD.US quote is $1.00 per share' });
+    const { message: stored } = await h.store.messages.appendOne({ roomId: room.roomId, type: 'bot', botName: 'stock-bot', jobId, content: 'OLD.US quote is $1.00 per share' });
     await knex.raw(`update messages set created_at = now() - interval '8 days' where id = ?`, [stored.id]);
     const listener = await h.listen(0, room.roomId);
     await h.startWorker();

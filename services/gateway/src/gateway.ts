@@ -59,7 +59,7 @@ export interface Gateway {
   /**
    * Stops accepting sessions, commits the sends already accepted, closes every
    * socket (clients reconnect to another replica), removes this replica's
-   * presence and closes the HTTP server. Idempotent. The caller closes the deps.
+   * presence, closes the HTTP server and the store it made. Idempotent. The caller closes the deps.
    */
   stop(): Promise<void>;
 }
@@ -114,17 +114,22 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     queue.on('error', (err) => logger.error({ err: safeError(err), queue: queue.name }, 'queue error'));
   }
 
-  const metrics = createGatewayMetrics(registry, connectedSockets);
+  // The message path is made below; the gauge reads it when scraped.
+  const metrics = createGatewayMetrics(registry, connectedSockets, () => messages.pending);
   const typingBroadcast = (roomId: string, user: { id: string; username: string }, isTyping: boolean): void => {
     server.to(chatRoom(roomId)).except(userRoom(user.id)).emit('typing', { roomId, user, isTyping });
   };
+  const limits = createSendLimits(redis, { messagesPerMinute: config.messageLimit, commandsPerMinute: config.commandLimit });
   const messages = createMessagePath({
     server,
     store,
+    limits,
     publisher: redis,
     subscriber: deps.subscriber,
     logger: base,
+    replicaId: config.replicaId,
     onBatch: (size) => metrics.commitBatchSize.observe(size),
+    onDelivered: (count) => metrics.delivered.inc(count),
     commitDelayMs: config.commitDelayMs,
     maxBatchSize: options.maxBatchSize,
     maxConcurrentCommits: options.maxConcurrentCommits,
@@ -150,7 +155,6 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     },
   });
   const typing = new TypingTracker({ ttlMs: options.typingTtlMs, broadcast: typingBroadcast });
-  const limits = createSendLimits(redis, { messagesPerMinute: config.messageLimit, commandsPerMinute: config.commandLimit });
 
   // Every way a socket leaves a chat room (room:leave, disconnect, a remote socketsLeave) ends its typing and presence there.
   const chatRoomPrefix = chatRoom('');
@@ -178,13 +182,11 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
       ...roomEventListeners(ack, { rooms: store.rooms, users: store.users, messages, presence }),
       ...messageEventListeners(ack, {
         messages,
-        limits,
         typing,
         runCommand: createCommandRunner({ queues, limits, rooms: store.rooms, logger: base }),
       }),
     ],
     isRevoked: (tokenId) => isTokenRevoked(redis, tokenId),
-    onDelivered: () => metrics.delivered.inc(),
     logger: base,
   });
   server.on('connection', (socket) => sockets.onConnection(socket));
@@ -234,6 +236,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
             { name: 'stop message delivery', run: () => messages.stop() },
             { name: 'clear presence', run: () => presence.stop() },
             { name: 'close connections', run: () => httpServer.closeAllConnections() },
+            { name: 'close the message store', run: () => store.close() },
           ],
           { logger, stepTimeoutMs: options.shutdownStepTimeoutMs },
         );

@@ -10,7 +10,15 @@ export interface GatewayMetrics {
   presenceChanges: Counter<'status'>;
 }
 
-export function createGatewayMetrics(registry: Registry, connectedSockets: () => number): GatewayMetrics {
+export function createGatewayMetrics(registry: Registry, connectedSockets: () => number, sendsAwaitingCommit: () => number): GatewayMetrics {
+  new Gauge({
+    name: 'chat_sends_awaiting_commit',
+    help: 'Chat messages accepted by this replica and not yet committed (waiting for a group commit, or in one)',
+    registers: [registry],
+    collect() {
+      this.set(sendsAwaitingCommit());
+    },
+  });
   new Gauge({
     name: 'chat_connected_sockets',
     help: 'Socket.IO sockets connected to this replica',

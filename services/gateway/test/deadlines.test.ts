@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onlineUserIds, REDIS_COMMAND_TIMEOUT_MS } from '@chat/runtime';
-import { appendMessage, createOrm, type Orm } from '@chat/store';
+import { createOrm, type Orm } from '@chat/store';
 import type { UserRef } from '@chat/contract';
 import { sleep, startRedis, waitFor, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
@@ -101,7 +101,7 @@ describe('a PostgreSQL that does not answer', () => {
   it('undoes a room:join that finishes after it was answered unavailable', async () => {
     const roomId = await createRoom(locker, alice);
     // One stored message, so a join with since 0 has something to replay.
-    await appendMessage(locker.em.getKnex(), { roomId, type: 'system', content: 'alice joined the room' });
+    await gw.store.messages.appendOne({ roomId, type: 'system', content: 'alice joined the room' });
     const socket = await connect(gw.url, tokenFor(alice));
     sockets.push(socket);
     // Reading `missed` waits behind a lock on the messages table.

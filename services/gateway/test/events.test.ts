@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Emitter } from '@socket.io/redis-emitter';
-import { chatRoom, onlineUserIds, publishMessage, redisKeys, userRoom } from '@chat/runtime';
-import { appendMessages, type Orm } from '@chat/store';
+import { chatRoom, onlineUserIds, publishMessages, redisKeys, userRoom } from '@chat/runtime';
+import type { Orm } from '@chat/store';
 import type { ServerToClientEvents, UserRef } from '@chat/contract';
 import { startRedis, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
@@ -60,7 +60,7 @@ describe('room:join', () => {
   it('replays the oldest 100 messages after since, in ascending seq', async () => {
     const room = await createRoom(orm, alice);
     const drafts = Array.from({ length: 130 }, (_, i) => ({ roomId: room, type: 'message' as const, content: `m${i + 1}`, sender: alice, clientId: `c${i}` }));
-    await appendMessages(orm.em.getKnex(), drafts);
+    await gw.store.messages.append(drafts);
     const socket = await open(alice);
     const { missed } = ok(await call(socket, 'room:join', { roomId: room, since: 10 }));
     expect(missed.map((m) => m.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 11));
@@ -129,9 +129,9 @@ describe('message:send', () => {
     await inbox.waitFor('the message', () => inbox.messagesIn(room).length === 1);
     expect(await delivered()).toBe(before + 3);
     // A message another process stores and publishes (a bot reply, the API's system message) reaches the same sockets.
-    const [stored] = await appendMessages(orm.em.getKnex(), [{ roomId: room, type: 'system', content: 'from elsewhere' }]);
+    const [stored] = await gw.store.messages.append([{ roomId: room, type: 'system', content: 'from elsewhere' }]);
     if (!stored?.ok) throw new Error('not stored');
-    await publishMessage(gw.redis, stored.message);
+    await publishMessages(gw.redis, 'api', [stored.json]);
     await inbox.waitFor('the remote message', () => inbox.messagesIn(room).length === 2);
     expect(await delivered()).toBe(before + 6);
   });
@@ -142,7 +142,7 @@ describe('message:send', () => {
     const inbox = new Inbox(b);
     for (const s of [a, b]) ok(await call(s, 'room:join', { roomId: room }));
     // Its publisher died between the commit and the publish.
-    const [lost] = await appendMessages(orm.em.getKnex(), [{ roomId: room, type: 'system', content: 'never published' }]);
+    const [lost] = await gw.store.messages.append([{ roomId: room, type: 'system', content: 'never published' }]);
     if (!lost?.ok) throw new Error('not stored');
     const sent = ok(await call(a, 'message:send', { roomId: room, content: 'after it', clientId: 'after-lost' }));
     expect('message' in sent && sent.message.seq).toBe(lost.message.seq + 1);
@@ -152,7 +152,7 @@ describe('message:send', () => {
       [lost.message.seq + 1, 'after it'],
     ]);
     // The late copy of a delivered seq (say, a publish that was only slow) is not delivered again.
-    await publishMessage(gw.redis, lost.message);
+    await publishMessages(gw.redis, 'api', [lost.json]);
     ok(await call(a, 'message:send', { roomId: room, content: 'third', clientId: 'after-lost-2' }));
     await inbox.waitFor('the third', () => inbox.messagesIn(room).length === 3);
     expect(inbox.messagesIn(room).map((m) => m.seq)).toEqual([1, 2, 3].map((i) => lost.message.seq - 1 + i));

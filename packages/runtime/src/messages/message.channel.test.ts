@@ -4,7 +4,7 @@ import { startRedis, waitFor, type RedisServer } from '@chat/testkit';
 import type { Message } from '@chat/contract';
 import { createRedis } from '../redis/client.js';
 import { redisKeys } from '../redis/keys.js';
-import { publishMessage, subscribeToMessages } from './message.channel.js';
+import { decodeMessageBroadcast, publishMessages, subscribeToMessages } from './message.channel.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -14,10 +14,10 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const message = (): Message => ({
+const message = (seq = 1): Message => ({
   id: randomUUID(),
   roomId: randomUUID(),
-  seq: 1,
+  seq,
   type: 'bot',
   content: 'AAPL.US quote is $93.42 per share',
   sender: { id: null, username: 'stock-bot' },
@@ -26,25 +26,34 @@ const message = (): Message => ({
 });
 
 describe('the stored-messages channel', () => {
-  it('carries a published message to a subscriber, and hands anything else on it to onInvalid only', async () => {
+  it('carries published messages to a subscriber, skips its own, and hands anything else on it to onInvalid only', async () => {
     const publisher = createRedis(redis.url);
     const subscriber = createRedis(redis.url, { forSubscriber: true });
-    const got: Message[] = [];
+    const got: Message[][] = [];
     const invalid: string[] = [];
-    const unsubscribe = await subscribeToMessages(subscriber, (m) => got.push(m), (p) => invalid.push(p));
+    const unsubscribe = await subscribeToMessages(subscriber, { self: 'gw1', onMessages: (m) => got.push(m), onInvalid: (p) => invalid.push(p) });
     try {
       await publisher.publish(redisKeys.messageChannel, 'not json {');
-      await publisher.publish(redisKeys.messageChannel, JSON.stringify({ ...message(), seq: 'one' }));
-      await publisher.publish('another-channel', JSON.stringify(message()));
-      const sent = message();
-      await publishMessage(publisher, sent);
-      await waitFor('the message', async () => got.length === 1);
+      await publisher.publish(redisKeys.messageChannel, `gw2 ${JSON.stringify([{ ...message(), seq: 'one' }])}`);
+      await publisher.publish(redisKeys.messageChannel, `gw2 ${JSON.stringify(message())}`);
+      await publisher.publish('another-channel', `gw2 ${JSON.stringify([message()])}`);
+      await publishMessages(publisher, 'gw1', [JSON.stringify(message())]);
+      const sent = [message(1), message(2)];
+      await publishMessages(publisher, 'bot-worker', sent.map((m) => JSON.stringify(m)));
+      await waitFor('the messages', async () => got.length === 1);
       expect(got).toEqual([sent]);
-      expect(invalid).toEqual(['not json {', expect.stringContaining('"seq":"one"')]);
+      expect(invalid).toEqual(['not json {', expect.stringContaining('"seq":"one"'), expect.stringMatching(/^gw2 \{/)]);
     } finally {
       await unsubscribe();
       publisher.disconnect();
       subscriber.disconnect();
     }
+  });
+
+  it('decodes the origin and the messages of a payload', () => {
+    const m = message(7);
+    expect(decodeMessageBroadcast(`api [${JSON.stringify(m)}]`)).toEqual({ origin: 'api', messages: [m] });
+    expect(decodeMessageBroadcast(`[${JSON.stringify(m)}]`)).toBeUndefined();
+    expect(decodeMessageBroadcast(`api [{"roomId":"r"}]`)).toBeUndefined();
   });
 });

@@ -15,6 +15,12 @@ export const redisKeys = {
    * bot workers) to every gateway, which delivers each room's messages to its sockets in seq order.
    */
   messageChannel: 'chat:messages',
+  /**
+   * A user's sends of one kind in the current one-minute window. Every rate-limit key shares
+   * one hash slot ({rl}), so one script call can spend the budgets of a whole group commit,
+   * on a Redis Cluster too.
+   */
+  rateLimit: (kind: 'messages' | 'commands', userId: string) => `ratelimit:{rl}:${kind}:${userId}`,
   /** Set once a bot job's reply went out: the job (re-run, re-added) never sends it again. */
   botReplySent: (jobId: string) => `bot:sent:${jobId}`,
   /** Prefix of the Socket.IO Redis adapter's channels. */

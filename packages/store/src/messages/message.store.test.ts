@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { createOrm, type Orm } from '../orm.js';
+import { createMessageDb, type MessageDb } from './message.db.js';
 import { appendMessage, appendMessages } from './message.store.js';
 import { findMessages } from './message.history.js';
 
 let orm: Orm;
+let db: MessageDb;
 const alice = { id: randomUUID(), username: 'alice' };
 
 async function createRoom(): Promise<string> {
@@ -16,19 +18,20 @@ async function createRoom(): Promise<string> {
 }
 
 beforeAll(async () => {
-  orm = await createOrm({ databaseUrl: await useTestDatabase(), poolMax: 12 });
+  orm = await createOrm({ databaseUrl: await useTestDatabase(), poolMax: 2 });
+  db = createMessageDb(orm, { max: 12 });
   await orm.em.getKnex().raw(`insert into users (id, username, password_hash) values (?, ?, 'x')`, [alice.id, alice.username]);
 });
 afterAll(async () => {
+  await db?.close();
   await orm?.close(true);
 });
 
 describe('message store', () => {
   it('gives concurrent writers to one room gapless, unique seqs', async () => {
     const roomId = await createRoom();
-    const knex = orm.em.getKnex();
     const sends = Array.from({ length: 60 }, (_, i) =>
-      appendMessages(knex, [
+      appendMessages(db, [
         { roomId, type: 'message', content: `a${i}`, sender: alice, clientId: `a-${i}` },
         { roomId, type: 'message', content: `b${i}`, sender: alice, clientId: `b-${i}` },
       ]),
@@ -40,39 +43,36 @@ describe('message store', () => {
 
   it('returns the stored message for a repeated clientId and stores nothing new', async () => {
     const roomId = await createRoom();
-    const knex = orm.em.getKnex();
-    const first = await appendMessage(knex, { roomId, type: 'message', content: 'hello', sender: alice, clientId: 'same' });
-    const again = await appendMessage(knex, { roomId, type: 'message', content: 'hello again', sender: alice, clientId: 'same' });
+    const first = await appendMessage(db, { roomId, type: 'message', content: 'hello', sender: alice, clientId: 'same' });
+    const again = await appendMessage(db, { roomId, type: 'message', content: 'hello again', sender: alice, clientId: 'same' });
     expect(first.created).toBe(true);
     expect(again.created).toBe(false);
     expect(again.message).toEqual(first.message);
-    const [a, b] = await appendMessages(knex, [
+    const [a, b] = await appendMessages(db, [
       { roomId, type: 'message', content: 'x', sender: alice, clientId: 'twin' },
       { roomId, type: 'message', content: 'y', sender: alice, clientId: 'twin' },
     ]);
     expect(a?.ok && b?.ok && a.message.id === b.message.id && a.created && !b.created).toBe(true);
-    const history = await findMessages(knex, roomId, { limit: 100 });
+    const history = await findMessages(db, roomId, { limit: 100 });
     expect(history.map((m) => m.seq)).toEqual([1, 2]);
   });
 
   it("keeps a clientId per room: a batch with one room's retry and another room's new send of it stores the new one", async () => {
     const [roomA, roomB] = [await createRoom(), await createRoom()];
-    const knex = orm.em.getKnex();
-    const first = await appendMessage(knex, { roomId: roomA, type: 'message', content: 'in A', sender: alice, clientId: 'shared' });
-    const [retryA, newB] = await appendMessages(knex, [
+    const first = await appendMessage(db, { roomId: roomA, type: 'message', content: 'in A', sender: alice, clientId: 'shared' });
+    const [retryA, newB] = await appendMessages(db, [
       { roomId: roomA, type: 'message', content: 'in A again', sender: alice, clientId: 'shared' },
       { roomId: roomB, type: 'message', content: 'in B', sender: alice, clientId: 'shared' },
     ]);
-    expect(retryA).toEqual({ ok: true, created: false, message: first.message });
+    expect(retryA).toEqual({ ok: true, created: false, message: first.message, json: first.json });
     expect(newB?.ok && newB.created && newB.message.roomId === roomB && newB.message.content === 'in B').toBe(true);
-    expect((await findMessages(knex, roomA, { limit: 10 })).map((m) => m.content)).toEqual(['in A']);
-    expect((await findMessages(knex, roomB, { limit: 10 })).map((m) => [m.seq, m.content])).toEqual([[1, 'in B']]);
+    expect((await findMessages(db, roomA, { limit: 10 })).map((m) => m.content)).toEqual(['in A']);
+    expect((await findMessages(db, roomB, { limit: 10 })).map((m) => [m.seq, m.content])).toEqual([[1, 'in B']]);
   });
 
   it('refuses a draft holding NUL on its own and stores the rest of the batch', async () => {
     const roomId = await createRoom();
-    const knex = orm.em.getKnex();
-    const results = await appendMessages(knex, [
+    const results = await appendMessages(db, [
       { roomId, type: 'message', content: 'before', sender: alice, clientId: 'n1' },
       { roomId, type: 'message', content: 'bad\u0000content', sender: alice, clientId: 'n2' },
       { roomId, type: 'message', content: 'bad clientId', sender: alice, clientId: 'n\u00003' },
@@ -86,19 +86,18 @@ describe('message store', () => {
       'validation content',
       'ok',
     ]);
-    expect((await findMessages(knex, roomId, { limit: 10 })).map((m) => [m.seq, m.content])).toEqual([
+    expect((await findMessages(db, roomId, { limit: 10 })).map((m) => [m.seq, m.content])).toEqual([
       [1, 'before'],
       [2, 'after'],
     ]);
-    const [only] = await appendMessages(knex, [{ roomId, type: 'system', content: '\u0000' }]);
+    const [only] = await appendMessages(db, [{ roomId, type: 'system', content: '\u0000' }]);
     expect(only?.ok).toBe(false);
   });
 
   it('answers a bot job once however often it is stored', async () => {
     const roomId = await createRoom();
-    const knex = orm.em.getKnex();
     const draft = { roomId, type: 'bot' as const, content: 'AAPL.US quote is $1.00 per share', botName: 'stock-bot' as const, jobId: `job-${roomId}` };
-    const [one, two] = await Promise.all([appendMessage(knex, draft), appendMessage(knex, draft)]);
+    const [one, two] = await Promise.all([appendMessage(db, draft), appendMessage(db, draft)]);
     expect(one.message.id).toBe(two.message.id);
     expect([one.created, two.created].sort()).toEqual([false, true]);
     expect(one.message.sender).toEqual({ id: null, username: 'stock-bot' });
@@ -108,17 +107,17 @@ describe('message store', () => {
     const roomId = await createRoom();
     const stranger = { id: randomUUID(), username: 'stranger' };
     await orm.em.getKnex().raw(`insert into users (id, username, password_hash) values (?, ?, 'x')`, [stranger.id, stranger.username]);
-    const results = await appendMessages(orm.em.getKnex(), [
+    const results = await appendMessages(db, [
       { roomId, type: 'message', content: 'in', sender: alice, clientId: 'member-1' },
       { roomId, type: 'message', content: 'out', sender: stranger, clientId: 'stranger-1' },
       { roomId, type: 'system', content: 'someone joined' },
     ]);
     expect(results.map((r) => (r.ok ? r.message.seq : r.error.code))).toEqual([1, 'forbidden', 2]);
-    expect((await findMessages(orm.em.getKnex(), roomId, { limit: 10 })).map((m) => m.content)).toEqual(['in', 'someone joined']);
+    expect((await findMessages(db, roomId, { limit: 10 })).map((m) => m.content)).toEqual(['in', 'someone joined']);
   });
 
   it('refuses a room that does not exist', async () => {
-    const [r] = await appendMessages(orm.em.getKnex(), [{ roomId: randomUUID(), type: 'system', content: 'x' }]);
+    const [r] = await appendMessages(db, [{ roomId: randomUUID(), type: 'system', content: 'x' }]);
     expect(r?.ok).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useEmptyDatabase } from '@chat/testkit/vitest';
-import { createOrm, migrate, type Orm } from '../orm.js';
+import { createOrm, type Orm } from '../orm.js';
 
 let orm: Orm;
 const owner = randomUUID();
@@ -31,7 +31,8 @@ describe('migration room_names_icu_lower', () => {
     await insertRoom('ω'.repeat(64), '2026-01-05T00:00:00Z');
     await insertRoom('unrelated', '2026-01-06T00:00:00Z');
 
-    expect(await migrate(orm)).toEqual(['Migration20261201000000_room_names_icu_lower']);
+    const applied = await orm.getMigrator().up({ to: 'Migration20261201000000_room_names_icu_lower' });
+    expect(applied.map((m) => m.name)).toEqual(['Migration20261201000000_room_names_icu_lower']);
 
     const after = await names();
     expect(after[0]).toBe('Ärger');

@@ -1,7 +1,9 @@
-import { AppError, type Message, type Role, type Room, type UserRef } from '@chat/contract';
-import { entityManager, type Knex } from '../context.js';
+import { AppError, type Role, type Room, type UserRef } from '@chat/contract';
+import { entityManager } from '../context.js';
 import { MembershipEntity, RoomEntity, UserEntity, type RoomRow } from '../entities.js';
-import { appendMessage } from '../messages/message.store.js';
+import type { MessageDb } from '../messages/message.db.js';
+import { findLastSeq } from '../messages/message.history.js';
+import { storedMessage, type StoredMessage } from '../messages/message.store.js';
 import type { Orm } from '../orm.js';
 import { isUniqueViolation, isUserGone, USER_GONE } from '../pg-errors.js';
 
@@ -43,21 +45,20 @@ export interface RoomStore {
    * return it for broadcasting; joining again changes nothing and returns null.
    * The room's owner who left and comes back is its owner again.
    */
-  join(roomId: string, user: UserRef): Promise<Message | null>;
+  join(roomId: string, user: UserRef): Promise<StoredMessage | null>;
   /**
    * Removes `user` from the room; when a membership was removed, stores
    * `<username> left the room` in the same transaction and returns it. The
    * owner may leave too: the room stays, still naming them as its owner.
    */
-  leave(roomId: string, user: UserRef): Promise<Message | null>;
+  leave(roomId: string, user: UserRef): Promise<StoredMessage | null>;
   /** The room's last stored seq (0 for an empty room), or `not_found`. */
   lastSeq(roomId: string): Promise<number>;
 }
 
 const roomNotFound = (): AppError => AppError.notFound('room not found');
 
-export function createRoomStore(orm: Orm): RoomStore {
-  const knex = (): Knex => orm.em.getKnex();
+export function createRoomStore(orm: Orm, db: MessageDb): RoomStore {
   const find = async (roomId: string): Promise<Room | undefined> => {
     const row = await entityManager(orm).findOne(RoomEntity, { id: roomId });
     return row ? toRoom(row) : undefined;
@@ -112,52 +113,32 @@ export function createRoomStore(orm: Orm): RoomStore {
 
     isMember,
 
-    // Joins and leaves store a message, so they are the message path's SQL, in one transaction with it.
+    // Joins and leaves store a message: one statement each on the message path (chat_join_room, chat_leave_room).
     async join(roomId, user) {
       try {
-        return await knex().transaction(async (trx) => {
-          const { ownerId } = await roomOwner(trx, roomId);
-          const { rows } = await trx.raw<{ rows: unknown[] }>(
-            `insert into memberships (room_id, user_id, role) values (?, ?, ?)
-             on conflict (room_id, user_id) do nothing returning user_id`,
-            [roomId, user.id, ownerId === user.id ? 'owner' : 'member'],
-          );
-          if (rows.length === 0) return null;
-          return (await appendMessage(trx, { roomId, type: 'system', content: `${user.username} joined the room` })).message;
-        });
+        return await membershipChange(db, 'join', roomId, user);
       } catch (err) {
         if (isUserGone(err)) throw AppError.unauthorized(USER_GONE);
         throw err;
       }
     },
 
-    async leave(roomId, user) {
-      return knex().transaction(async (trx) => {
-        await roomOwner(trx, roomId);
-        const removed = await trx('memberships').where({ room_id: roomId, user_id: user.id }).delete();
-        if (removed === 0) return null;
-        return (await appendMessage(trx, { roomId, type: 'system', content: `${user.username} left the room` })).message;
-      });
-    },
+    leave: (roomId, user) => membershipChange(db, 'leave', roomId, user),
 
-    lastSeq: (roomId) => roomLastSeq(knex(), roomId),
+    async lastSeq(roomId) {
+      const seq = await findLastSeq(db, roomId);
+      if (seq === undefined) throw roomNotFound();
+      return seq;
+    },
   };
 }
 
-/** The room's owner, or `not_found`; the append that follows locks the room. */
-async function roomOwner(trx: Knex, roomId: string): Promise<{ ownerId: string }> {
-  const row = await trx('rooms').select<{ owner_id: string }>('owner_id').where({ id: roomId }).first();
-  if (!row) throw roomNotFound();
-  return { ownerId: row.owner_id };
-}
-
-/**
- * The room's last stored seq (`rooms.last_seq`, 0 for an empty room): where a
- * `/summary` ends, and where a gateway's live delivery of the room begins.
- */
-export async function roomLastSeq(knex: Knex, roomId: string): Promise<number> {
-  const { rows } = await knex.raw<{ rows: { last_seq: string | number }[] }>('select last_seq from rooms where id = ?', [roomId]);
-  const row = rows[0];
-  if (!row) throw roomNotFound();
-  return Number(row.last_seq);
+async function membershipChange(db: MessageDb, change: 'join' | 'leave', roomId: string, user: UserRef): Promise<StoredMessage | null> {
+  const [row] = await db.query<{ outcome: 'changed' | 'unchanged' | 'not_found'; message: string | null }>(
+    `chat_${change}_room`,
+    `select outcome, message from chat_${change}_room($1, $2, $3)`,
+    [roomId, user.id, user.username],
+  );
+  if (!row || row.outcome === 'not_found') throw roomNotFound();
+  return row.outcome === 'changed' && row.message ? storedMessage(row.message) : null;
 }

@@ -1,5 +1,5 @@
-import type { Message } from '@chat/contract';
-import { chatRoom, onlineUserIds, publishMessage, safeError, userRoom } from '@chat/runtime';
+import type { StoredMessage } from '@chat/store';
+import { chatRoom, onlineUserIds, publishMessages, safeError, userRoom } from '@chat/runtime';
 import type { ApiServices } from '../context.js';
 import type { DefineRoute } from '../http/contract-route.js';
 
@@ -9,8 +9,8 @@ export function roomRoutes(route: DefineRoute, services: ApiServices): void {
   const log = services.logger.child({ module: 'rooms' });
   // Stored already: a lost publish only delays delivery until the next message shows the gap
   // (or the clients' next room:join with since).
-  const broadcast = (message: Message): void => {
-    publishMessage(redis, message).catch((err: unknown) => {
+  const broadcast = ({ message, json }: StoredMessage): void => {
+    publishMessages(redis, 'api', [json]).catch((err: unknown) => {
       log.warn({ err: safeError(err), roomId: message.roomId, seq: message.seq }, 'message not published');
     });
   };

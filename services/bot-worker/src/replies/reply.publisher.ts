@@ -1,9 +1,12 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import { AppError, type BotName, type Message, type ServerToClientEvents } from '@chat/contract';
 import { chatRoom, encodeMessageBroadcast, safeError, type Logger, type Redis } from '@chat/runtime';
-import type { MessageStore } from '@chat/store';
+import type { MessageStore, StoredMessage } from '@chat/store';
 import { RoomGoneError } from '../jobs/room-gone.error.js';
 import { SENT_TTL_SECONDS, publishOnce } from './send-once.js';
+
+/** What the bot workers' payloads on the message channel say they come from. */
+const ORIGIN = 'bot-worker';
 
 export interface BotReply {
   roomId: string;
@@ -24,10 +27,6 @@ export interface ReplyPublisher {
   post(reply: BotReply): Promise<DeliveredReply>;
   /** The reply an earlier attempt of this job stored, if any, broadcast unless that attempt already did. */
   replay(jobId: string): Promise<DeliveredReply | undefined>;
-  /** The reply an earlier attempt of this job stored, if any. */
-  findStored(jobId: string): Promise<Message | undefined>;
-  /** Broadcasts a stored reply unless it was sent before; resolves once Redis took it. */
-  deliver(jobId: string, message: Message): Promise<boolean>;
   /** One streamed AI chunk; fire and forget (the final message is what counts). */
   delta(roomId: string, requestId: string, delta: string): void;
 }
@@ -65,45 +64,40 @@ export function createReplyPublisher({ messages, publisher, logger, sentTtlSecon
     },
   });
   /** A failed broadcast fails the job: its retry finds the stored reply and sends it then. */
-  const deliver = async (jobId: string, message: Message): Promise<boolean> => {
+  const deliver = async (jobId: string, { message, json }: StoredMessage): Promise<boolean> => {
     const ageMs = Date.now() - Date.parse(message.timestamp);
     if (ageMs > sentTtlSeconds * 1000) {
       log.info({ jobId, roomId: message.roomId, messageId: message.id }, 'the stored reply answered an old request; not sending it again');
       return false;
     }
-    const sent = await publishOnce(publisher, jobId, encodeMessageBroadcast(message), sentTtlSeconds);
+    const sent = await publishOnce(publisher, jobId, encodeMessageBroadcast(ORIGIN, [json]), sentTtlSeconds);
     if (!sent) log.info({ jobId, roomId: message.roomId, messageId: message.id }, 'the reply was sent before; not sending it again');
     return sent;
   };
 
-  const findStored = (jobId: string): Promise<Message | undefined> => messages.jobReply(jobId);
-
   return {
     async post(reply) {
-      let message: Message;
+      let stored: StoredMessage;
       try {
-        ({ message } = await messages.appendOne({
+        stored = await messages.appendOne({
           roomId: reply.roomId,
           type: 'bot',
           botName: reply.botName,
           jobId: reply.jobId,
           content: reply.content,
-        }));
+        });
       } catch (err) {
         // The room is gone: no attempt will ever be able to answer it.
         if (err instanceof AppError && err.code === 'not_found') throw new RoomGoneError(reply.roomId);
         throw err;
       }
-      return { message, sent: await deliver(reply.jobId, message) };
+      return { message: stored.message, sent: await deliver(reply.jobId, stored) };
     },
 
     async replay(jobId) {
-      const message = await findStored(jobId);
-      return message ? { message, sent: await deliver(jobId, message) } : undefined;
+      const stored = await messages.jobReply(jobId);
+      return stored ? { message: stored.message, sent: await deliver(jobId, stored) } : undefined;
     },
-
-    findStored,
-    deliver,
 
     delta(roomId, requestId, delta) {
       live.to(chatRoom(roomId)).emit('ai:delta', { roomId, requestId, delta });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseCommand, type Message, type UserRef } from '@chat/contract';
 import { commandRequestId, createCommandQueues, createLogger, createRedis, enqueueCommand, loadWorkerConfig, type CommandQueues, type Redis } from '@chat/runtime';
-import { createOrm, findMessages, roomLastSeq, type Orm } from '@chat/store';
+import { createOrm, createStore, type Orm, type Store } from '@chat/store';
 import { startRedis, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { createBotWorker, type BotWorker, type BotWorkerConfig } from '../../src/index.js';
@@ -19,6 +19,8 @@ export interface Harness {
   redis: RedisServer;
   databaseUrl: string;
   orm: Orm;
+  /** The test's own access to the database, for seeding and checks. */
+  store: Store;
   queues: CommandQueues;
   stooq: FakeStooq;
   openai: FakeOpenAi;
@@ -44,6 +46,7 @@ export const logger = createLogger({ service: 'bot-worker-test', level: 'silent'
 export async function startHarness(): Promise<Harness> {
   const [redis, databaseUrl, stooq, openai] = await Promise.all([startRedis(), useTestDatabase(), startFakeStooq(), startFakeOpenAi()]);
   const orm = await createOrm({ databaseUrl, poolMax: 6 });
+  const store = createStore(orm, { messagePoolMax: 2 });
   const queueConnection = createRedis(redis.url);
   const queues = createCommandQueues(queueConnection);
   const replicas: [SocketReplica, SocketReplica] = [await startSocketReplica(redis.url), await startSocketReplica(redis.url)];
@@ -73,6 +76,7 @@ export async function startHarness(): Promise<Harness> {
     redis,
     databaseUrl,
     orm,
+    store,
     queues,
     stooq,
     openai,
@@ -96,7 +100,7 @@ export async function startHarness(): Promise<Harness> {
       if (!parsed || parsed.name === 'help') throw new Error(`not a queued command: ${content}`);
       const requestId = commandRequestId(room.roomId, user.id, clientId);
       // As the gateway does: a summary ends at the room's last seq when it is requested.
-      const queued = parsed.name === 'summary' ? { ...parsed, upToSeq: await roomLastSeq(orm.em.getKnex(), room.roomId) } : parsed;
+      const queued = parsed.name === 'summary' ? { ...parsed, upToSeq: await store.rooms.lastSeq(room.roomId) } : parsed;
       return enqueueCommand(queues, queued, { requestId, roomId: room.roomId, requestedBy: user });
     },
     async listen(replica, roomId) {
@@ -114,7 +118,7 @@ export async function startHarness(): Promise<Harness> {
     },
     stopWorkers,
     async botMessages(roomId) {
-      const all = await findMessages(orm.em.getKnex(), roomId, { limit: 100 });
+      const all = await store.messages.page(roomId, { limit: 100 });
       return all.filter((m) => m.type === 'bot');
     },
     async close() {
@@ -124,6 +128,7 @@ export async function startHarness(): Promise<Harness> {
       await queues.close();
       await queueConnection.quit().catch(() => undefined);
       await Promise.allSettled([stooq.close(), openai.close()]);
+      await store.close();
       await orm.close(true);
       await redis.stop();
     },

@@ -26,7 +26,11 @@ export async function startSocketReplica(redisUrl: string): Promise<SocketReplic
     const roomId: unknown = socket.handshake.auth.roomId;
     if (typeof roomId === 'string') void socket.join(chatRoom(roomId));
   });
-  const unsubscribe = await subscribeToMessages(sub, (m) => io.local.to(chatRoom(m.roomId)).emit('message', m));
+  const unsubscribe = await subscribeToMessages(sub, {
+    onMessages: (messages) => {
+      for (const m of messages) io.local.to(chatRoom(m.roomId)).emit('message', m);
+    },
+  });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
   let closed: Promise<void> | undefined;

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, toAppError } from '@chat/runtime';
-import { appendMessages, createOrm, type AppendResult, type MessageDraft, type Orm } from '@chat/store';
-import type { UserRef } from '@chat/contract';
+import { appendMessages, createMessageDb, createOrm, type AppendResult, type MessageDb, type MessageDraft, type Orm } from '@chat/store';
+import { AppError, type UserRef } from '@chat/contract';
 import { useTestDatabase } from '@chat/testkit/vitest';
-import type { Knex } from '@mikro-orm/postgresql';
 import { startTcpProxy } from '../../test/support/tcp-proxy.js';
 import { CommitQueue, type CommitQueueOptions } from './commit-queue.js';
 
 let orm: Orm;
+let messageDb: MessageDb;
+const cleanups: (() => Promise<void>)[] = [];
 let databaseUrl: string;
 const alice: UserRef = { id: randomUUID(), username: 'alice' };
 const logger = createLogger({ service: 'test', level: 'silent' });
@@ -27,7 +28,7 @@ interface Probe {
   overlaps: string[];
 }
 
-function probe(options: Partial<CommitQueueOptions> = {}, knex: Knex = orm.em.getKnex()): Probe {
+function probe(options: Partial<CommitQueueOptions> = {}, db: MessageDb = messageDb): Probe {
   const batches: MessageDraft[][] = [];
   const events: string[] = [];
   const overlaps: string[] = [];
@@ -45,12 +46,14 @@ function probe(options: Partial<CommitQueueOptions> = {}, knex: Knex = orm.em.ge
         writing.add(room);
       }
       try {
-        return await appendMessages(knex, drafts);
+        return await appendMessages(db, drafts);
       } finally {
         for (const room of rooms) writing.delete(room);
       }
     },
-    onCommitted: (draft, result) => events.push(result.ok ? `committed ${draft.roomId} ${result.message.seq}` : `failed ${draft.roomId}`),
+    onCommitted: (drafts, results) => {
+      results.forEach((result, i) => events.push(result.ok ? `committed ${drafts[i]!.roomId} ${result.message.seq}` : `failed ${drafts[i]!.roomId}`));
+    },
     ...options,
   });
   return { queue, batches, events, overlaps };
@@ -61,10 +64,13 @@ const chat = (roomId: string, i: number): ChatDraft => ({ roomId, type: 'message
 
 beforeAll(async () => {
   databaseUrl = await useTestDatabase();
-  orm = await createOrm({ databaseUrl, poolMax: 8 });
+  orm = await createOrm({ databaseUrl, poolMax: 2 });
+  messageDb = createMessageDb(orm);
   await orm.em.getKnex().raw(`insert into users (id, username, password_hash) values (?, ?, 'x')`, [alice.id, alice.username]);
 });
 afterAll(async () => {
+  for (const cleanup of cleanups) await cleanup();
+  await messageDb?.close();
   await orm?.close(true);
 });
 
@@ -131,6 +137,29 @@ describe('group commit', () => {
     expect(after.ok && after.message.seq).toBe(3);
   });
 
+  it('answers the sends its admission refuses with the refusal, stores the rest, and stores nothing twice', async () => {
+    const room = await createRoom();
+    const admitted: number[] = [];
+    const { queue, batches } = probe({
+      admit: async (drafts) => {
+        admitted.push(drafts.length);
+        return drafts.map((d) => (d.content === 'm2' ? AppError.rateLimited(7) : undefined));
+      },
+    });
+    const results = await Promise.all([1, 2, 3].map((i) => queue.submit(chat(room, i))));
+    expect(results.map((r) => (r.ok ? `ok ${r.message.seq}` : r.error.code))).toEqual(['ok 1', 'rate_limited', 'ok 2']);
+    expect(batches.map((b) => b.map((d) => d.content))).toEqual([['m1', 'm3']]);
+    expect(admitted).toEqual([3]);
+  });
+
+  it('fails a whole batch, storing none of it, when its admission fails', async () => {
+    const room = await createRoom();
+    const { queue, batches } = probe({ admit: () => Promise.reject(new Error('Command timed out')) });
+    const settled = await Promise.allSettled([1, 2].map((i) => queue.submit(chat(room, i))));
+    expect(settled.map((s) => s.status === 'rejected' && toAppError(s.reason).code)).toEqual(['unavailable', 'unavailable']);
+    expect(batches).toEqual([]);
+  });
+
   it('answers a lone send the database refuses without a second try', async () => {
     const { queue, batches } = probe();
     const room = await createRoom();
@@ -145,7 +174,9 @@ describe('group commit', () => {
     direct.port = String(proxy.port);
     const cut = await createOrm({ databaseUrl: direct.toString(), poolMax: 2 });
     try {
-      const { queue, batches } = probe({}, cut.em.getKnex());
+      const cutDb = createMessageDb(cut);
+      cleanups.push(() => cutDb.close());
+      const { queue, batches } = probe({}, cutDb);
       const room = await createRoom();
       expect(await queue.submit(chat(room, 0))).toMatchObject({ ok: true });
       await proxy.cut();

@@ -3,14 +3,20 @@ import { safeError, type Logger } from '@chat/runtime';
 import { dataErrorCode, type AppendResult, type MessageDraft } from '@chat/store';
 
 export interface CommitQueueOptions {
-  /** Stores a batch in one transaction; results in the drafts' order (common's appendMessages). */
+  /**
+   * Decides, once per batch and before it is stored, which sends may go (a rate limit):
+   * undefined lets a send go, an AppError answers it. Throwing fails the whole batch.
+   * @default every send goes
+   */
+  admit?: (drafts: MessageDraft[]) => Promise<(AppError | undefined)[]>;
+  /** Stores a batch in one transaction; results in the drafts' order (@chat/store's appendMessages). */
   store: (drafts: MessageDraft[]) => Promise<AppendResult[]>;
   /**
-   * Runs for each result of a committed batch, in order, before any send is
-   * answered and before the next batch of the same room can complete: the place
-   * to broadcast, so one replica broadcasts each room's messages in seq order.
+   * Runs once for each stored group of sends, with their results in order, before any
+   * of them is answered and before the next batch of the same room can complete: the
+   * place to deliver and publish, so one replica hands out each room's messages in seq order.
    */
-  onCommitted: (draft: MessageDraft, result: AppendResult) => void;
+  onCommitted: (drafts: MessageDraft[], results: AppendResult[]) => void;
   logger: Logger;
   /** Longest a send waits for company before its batch is written. */
   maxDelayMs: number;
@@ -36,6 +42,8 @@ export class CommitQueue {
   private pending: Entry[] = [];
   private readonly busyRooms = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Sends in the batches being written. */
+  private writing = 0;
   private timer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   private readonly log: Logger;
@@ -53,8 +61,9 @@ export class CommitQueue {
     });
   }
 
+  /** Sends accepted and not yet answered: waiting for a batch, or in one being written. */
   get size(): number {
-    return this.pending.length;
+    return this.pending.length + this.writing;
   }
 
   /** Refuses new sends and waits until every accepted one is committed (or failed). */
@@ -76,7 +85,9 @@ export class CommitQueue {
       if (batch.length === 0) break;
       const rooms = new Set(batch.map((e) => e.draft.roomId));
       for (const room of rooms) this.busyRooms.add(room);
+      this.writing += batch.length;
       const running = this.write(batch).finally(() => {
+        this.writing -= batch.length;
         for (const room of rooms) this.busyRooms.delete(room);
         this.inFlight.delete(running);
         if (this.pending.length > 0) this.dispatch();
@@ -103,7 +114,20 @@ export class CommitQueue {
     return batch;
   }
 
-  private async write(batch: Entry[]): Promise<void> {
+  private async write(all: Entry[]): Promise<void> {
+    let verdicts: (AppError | undefined)[] = [];
+    try {
+      if (this.options.admit) verdicts = await this.options.admit(all.map((e) => e.draft));
+    } catch (err) {
+      for (const entry of all) entry.reject(err);
+      return;
+    }
+    const batch = all.filter((entry, i) => {
+      const refusal = verdicts[i];
+      if (refusal) entry.resolve({ ok: false, error: refusal });
+      return !refusal;
+    });
+    if (batch.length === 0) return;
     let results: AppendResult[];
     try {
       results = await this.options.store(batch.map((e) => e.draft));
@@ -149,15 +173,16 @@ export class CommitQueue {
     return { ok: false, error };
   }
 
-  private settle(batch: Entry[], results: AppendResult[]): void {
-    batch.forEach((entry, i) => {
-      const result = results[i] ?? { ok: false, error: new AppError('internal', 'message not stored') };
-      try {
-        this.options.onCommitted(entry.draft, result);
-      } catch (err) {
-        this.log.error({ err: safeError(err), roomId: entry.draft.roomId }, 'after-commit step failed');
-      }
-      entry.resolve(result);
-    });
+  private settle(batch: Entry[], stored: AppendResult[]): void {
+    const results = batch.map((_, i) => stored[i] ?? { ok: false as const, error: new AppError('internal', 'message not stored') });
+    try {
+      this.options.onCommitted(
+        batch.map((e) => e.draft),
+        results,
+      );
+    } catch (err) {
+      this.log.error({ err: safeError(err), drafts: batch.length }, 'after-commit step failed');
+    }
+    batch.forEach((entry, i) => entry.resolve(results[i]!));
   }
 }

@@ -1,14 +1,13 @@
 import { AppError, messageSendPayloadSchema, parseCommand, parseOrThrow, typingPayloadSchema } from '@chat/contract';
-import { chatRoom, safeError } from '@chat/runtime';
+import { chatRoom } from '@chat/runtime';
 import type { CommandRunner } from '../commands/command.handler.js';
-import { isRateLimited, type SendLimits } from '../ratelimit/rate-limits.js';
-import { eventListener, socketFields, type AckContext, type EventListenerEntry } from '../socket/ack.js';
+import { isRateLimited } from '../ratelimit/rate-limits.js';
+import { eventListener, type AckContext, type EventListenerEntry } from '../socket/ack.js';
 import type { TypingTracker } from '../typing/typing.tracker.js';
 import type { MessagePath } from './message.path.js';
 
 export interface MessageHandlerDeps {
   messages: Pick<MessagePath, 'send' | 'sentByClient'>;
-  limits: Pick<SendLimits, 'message' | 'refund'>;
   runCommand: CommandRunner;
   typing: Pick<TypingTracker, 'update'>;
 }
@@ -24,23 +23,14 @@ export function messageEventListeners(ctx: AckContext, deps: MessageHandlerDeps)
     const command = parseCommand(content);
     if (command) return deps.runCommand({ roomId, clientId, user, command });
 
-    try {
-      await deps.limits.message(user.id);
-    } catch (err) {
-      // At the limit, a retry after a lost ack still gets the message it stored.
-      const earlier = isRateLimited(err) ? await deps.messages.sentByClient(roomId, user.id, clientId) : undefined;
-      if (earlier) return { message: earlier };
-      throw err;
-    }
     // Resolves after the commit; a new message was delivered and published by then,
     // a repeated clientId returns the stored one and broadcasts nothing.
     const result = await deps.messages.send({ roomId, content, sender: user, clientId });
-    if (!result.ok) throw result.error;
-    // A repeat stored nothing: it must not use up the budget.
-    if (!result.created) {
-      await deps.limits.refund('message', user.id).catch((err: unknown) => ctx.logger.warn({ ...socketFields(socket), err: safeError(err), roomId }, 'could not refund a repeated send'));
-    }
-    return { message: result.message };
+    if (result.ok) return { message: result.message };
+    // At the limit, a retry after a lost ack still gets the message it stored.
+    const earlier = isRateLimited(result.error) ? await deps.messages.sentByClient(roomId, user.id, clientId) : undefined;
+    if (earlier) return { message: earlier };
+    throw result.error;
   });
 
   const typing = eventListener(ctx, 'typing', async (socket, payload) => {

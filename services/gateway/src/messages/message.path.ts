@@ -1,7 +1,8 @@
 import { MISSED_MAX, type Message, type UserRef } from '@chat/contract';
-import type { Logger } from '@chat/runtime';
-import type { AppendResult, MessageStore, RoomStore } from '@chat/store';
+import { safeError, type Logger } from '@chat/runtime';
+import type { AppendResult, MessageStore, RoomStore, StoredMessage } from '@chat/store';
 import type { Redis } from 'ioredis';
+import type { SendLimits } from '../ratelimit/rate-limits.js';
 import type { GatewayServer } from '../socket/types.js';
 import { CommitQueue } from './commit-queue.js';
 import { createMessageFanout } from './message.fanout.js';
@@ -21,9 +22,15 @@ export interface MessagePathDeps {
   publisher: Redis;
   /** Receives every stored message (a subscriber connection, shared with the Socket.IO adapter). */
   subscriber: Redis;
+  /** The per-user message budget, spent once per group commit for all its sends. */
+  limits: Pick<SendLimits, 'messages' | 'refund'>;
   logger: Logger;
+  /** This replica's id (what it publishes carries it). */
+  replicaId: string;
   /** Messages stored per group commit (a metric). */
   onBatch?: (size: number) => void;
+  /** Messages handed to `count` local sockets (a metric). */
+  onDelivered?: (count: number) => void;
   /** Longest a send waits to share a commit with others. */
   commitDelayMs: number;
   maxBatchSize: number;
@@ -37,9 +44,10 @@ export interface MessagePath {
   /** Subscribes to stored messages; call before accepting sockets. */
   start(): Promise<void>;
   /**
-   * Commits a chat send (grouped with others) and resolves after the commit. A new
-   * message is delivered here and published to the other replicas before that; a
-   * repeated clientId resolves to the stored message and goes nowhere.
+   * Spends the sender's message budget and commits the send, grouped with others, and
+   * resolves after the commit (or with `rate_limited`). A new message is delivered here
+   * and published to the other replicas before that; a repeated clientId resolves to the
+   * stored message, goes nowhere, and gets its budget point back.
    */
   send(send: ChatSend): Promise<AppendResult>;
   /** The message a send with this clientId stored, if any (a retry at the rate limit). */
@@ -52,7 +60,7 @@ export interface MessagePath {
   track(roomId: string): Promise<number>;
   /** What a rejoining socket missed: `after < seq <= upTo`, the oldest MISSED_MAX (it pages the rest over REST). */
   missed(roomId: string, after: number, upTo: number): Promise<Message[]>;
-  /** Sends waiting for their commit. */
+  /** Sends accepted and not yet committed (waiting for a batch, or in one being written). */
   readonly pending: number;
   /** Refuses new sends and waits until every accepted one is committed (or failed). */
   flush(): Promise<void>;
@@ -66,7 +74,8 @@ export interface MessagePath {
  * and published to the others, which deliver each room in seq order (message.fanout.ts).
  */
 export function createMessagePath(deps: MessagePathDeps): MessagePath {
-  const { store } = deps;
+  const { store, limits } = deps;
+  const log = deps.logger.child({ module: 'messages' });
   const fanout = createMessageFanout({
     server: deps.server,
     store,
@@ -74,20 +83,34 @@ export function createMessagePath(deps: MessagePathDeps): MessagePath {
     subscriber: deps.subscriber,
     logger: deps.logger,
     gapTimeoutMs: deps.gapTimeoutMs,
+    origin: deps.replicaId,
+    onDelivered: deps.onDelivered,
   });
   const commits = new CommitQueue({
     logger: deps.logger,
     maxDelayMs: deps.commitDelayMs,
     maxBatchSize: deps.maxBatchSize,
     maxConcurrentBatches: deps.maxConcurrentCommits,
+    admit: (drafts) => limits.messages(drafts.map((d) => (d.type === 'message' ? d.sender.id : ''))),
     store: (drafts) => {
       deps.onBatch?.(drafts.length);
       return store.messages.append(drafts);
     },
-    onCommitted: (_draft, result) => {
-      if (result.ok && result.created) fanout.committed(result.message);
+    onCommitted: (drafts, results) => {
+      const created: StoredMessage[] = [];
+      results.forEach((result, i) => {
+        if (!result.ok) return;
+        if (result.created) created.push(result);
+        else refund(drafts[i]!);
+      });
+      if (created.length > 0) fanout.committed(created);
     },
   });
+  // A repeat stored nothing: it must not use up the budget.
+  const refund = (draft: ChatSend | { type: string }): void => {
+    if (!('sender' in draft)) return;
+    limits.refund('messages', draft.sender.id).catch((err: unknown) => log.warn({ err: safeError(err), roomId: draft.roomId }, 'could not refund a repeated send'));
+  };
 
   return {
     start: () => fanout.start(),

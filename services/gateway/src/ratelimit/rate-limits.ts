@@ -1,12 +1,15 @@
 import { AppError } from '@chat/contract';
+import { redisKeys } from '@chat/runtime';
 import type { Redis } from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
-export type SendKind = 'message' | 'command';
+export type SendKind = 'messages' | 'commands';
+
+/** `undefined`: the send may go; otherwise why not (`rate_limited`, with the wait). */
+export type Verdict = AppError | undefined;
 
 export interface SendLimits {
-  /** Spends one of the user's chat messages this minute, or throws `rate_limited`. */
-  message(userId: string): Promise<void>;
+  /** Spends one chat message of each user's budget, in order (a user may appear more than once): one Redis call for a whole group commit. */
+  messages(userIds: readonly string[]): Promise<Verdict[]>;
   /** Spends one of the user's commands this minute, or throws `rate_limited`. */
   command(userId: string): Promise<void>;
   /** Gives back a point spent on a send that turned out to repeat an earlier one (a retry after a lost ack). */
@@ -15,28 +18,67 @@ export interface SendLimits {
 
 export const isRateLimited = (err: unknown): err is AppError => err instanceof AppError && err.code === 'rate_limited';
 
+const WINDOW_MS = 60_000;
+
+/**
+ * Spends a point of each key's budget in order (a key may repeat): a fixed window of
+ * ARGV[2] ms from the first point, at most ARGV[1] points in it. Returns, per key, 0
+ * when the point was spent, else the milliseconds until the window ends. A refused
+ * send spends nothing.
+ */
+const SPEND = `
+local limit = tonumber(ARGV[1])
+local out = {}
+for i, key in ipairs(KEYS) do
+  local n = tonumber(redis.call('GET', key) or '0')
+  if n >= limit then
+    out[i] = math.max(1, redis.call('PTTL', key))
+  else
+    if n == 0 then redis.call('SET', key, 1, 'PX', ARGV[2]) else redis.call('INCR', key) end
+    out[i] = 0
+  end
+end
+return out
+`;
+
+/** Gives a point back, never below zero. */
+const REFUND = `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then redis.call('DECR', KEYS[1]) end
+return n
+`;
+
+interface LimitCommands {
+  chatSpendSends(count: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
+  chatRefundSend(key: string): Promise<number>;
+}
+
 /** Per-user budgets in Redis, so every replica draws on the same one. */
 export function createSendLimits(redis: Redis, limits: { messagesPerMinute: number; commandsPerMinute: number }): SendLimits {
-  const limiters: Record<SendKind, RateLimiterRedis> = {
-    message: new RateLimiterRedis({ storeClient: redis, keyPrefix: 'ratelimit:messages', points: limits.messagesPerMinute, duration: 60 }),
-    command: new RateLimiterRedis({ storeClient: redis, keyPrefix: 'ratelimit:commands', points: limits.commandsPerMinute, duration: 60 }),
-  };
-  const consume = async (kind: SendKind, userId: string, what: string, perMinute: number): Promise<void> => {
-    try {
-      await limiters[kind].consume(userId);
-    } catch (err) {
-      if (err instanceof RateLimiterRes) {
-        const retryAfter = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-        throw AppError.rateLimited(retryAfter, `at most ${perMinute} ${what} a minute; retry in ${retryAfter} s`);
-      }
-      throw err;
-    }
+  const client = redis as Redis & LimitCommands;
+  if (typeof client.chatSpendSends !== 'function') {
+    redis.defineCommand('chatSpendSends', { lua: SPEND });
+    redis.defineCommand('chatRefundSend', { numberOfKeys: 1, lua: REFUND });
+  }
+  const perMinute: Record<SendKind, number> = { messages: limits.messagesPerMinute, commands: limits.commandsPerMinute };
+  const spend = async (kind: SendKind, userIds: readonly string[]): Promise<Verdict[]> => {
+    if (userIds.length === 0) return [];
+    const keys = userIds.map((id) => redisKeys.rateLimit(kind, id));
+    const waits = await client.chatSpendSends(keys.length, ...keys, perMinute[kind], WINDOW_MS);
+    return waits.map((ms) => {
+      if (ms === 0) return undefined;
+      const retryAfter = Math.max(1, Math.ceil(ms / 1000));
+      return AppError.rateLimited(retryAfter, `at most ${perMinute[kind]} ${kind} a minute; retry in ${retryAfter} s`);
+    });
   };
   return {
-    message: (userId) => consume('message', userId, 'messages', limits.messagesPerMinute),
-    command: (userId) => consume('command', userId, 'commands', limits.commandsPerMinute),
-    refund: async (kind, userId) => {
-      await limiters[kind].reward(userId, 1);
+    messages: (userIds) => spend('messages', userIds),
+    async command(userId) {
+      const [verdict] = await spend('commands', [userId]);
+      if (verdict) throw verdict;
+    },
+    async refund(kind, userId) {
+      await client.chatRefundSend(redisKeys.rateLimit(kind, userId));
     },
   };
 }

@@ -22,21 +22,16 @@ export interface SocketSetupDeps {
   events: EventListenerEntry[];
   /** Whether a token was logged out (the denylist). */
   isRevoked: (tokenId: string) => Promise<boolean>;
-  /** A `message` event went out to a socket (a metric). */
-  onDelivered: () => void;
   logger: Logger;
 }
 
-export function socketSetup({ events, isRevoked, onDelivered, logger }: SocketSetupDeps): SocketSetup {
+export function socketSetup({ events, isRevoked, logger }: SocketSetupDeps): SocketSetup {
   const log = logger.child({ module: 'socket' });
   const tokenExpiry = new TokenExpiry<GatewaySocket>();
 
   function onDisconnect(this: GatewaySocket, reason: string): void {
     tokenExpiry.forget(this);
     log.debug({ ...socketFields(this), reason }, 'socket disconnected');
-  }
-  function onOutgoing(event: string): void {
-    if (event === 'message') onDelivered();
   }
   function onUnknownEvent(event: string, ...args: unknown[]): void {
     const answer = args[args.length - 1];
@@ -58,7 +53,6 @@ export function socketSetup({ events, isRevoked, onDelivered, logger }: SocketSe
         (revoked) => revoked && socket.disconnect(true),
         (err: unknown) => log.warn({ ...socketFields(socket), err: safeError(err) }, 'could not re-check the token'),
       );
-      socket.onAnyOutgoing(onOutgoing);
       socket.onAny(onUnknownEvent);
       for (const { event, listener } of events) socket.on(event, listener as never);
       log.debug(socketFields(socket), 'socket connected');

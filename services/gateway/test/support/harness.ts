@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createCommandQueues, createLogger, createRedis, loadGatewayConfig, type CommandQueues, type GatewayConfig } from '@chat/runtime';
-import { createOrm, type Orm, type OrmOptions } from '@chat/store';
+import { createOrm, createStore, type Orm, type OrmOptions, type Store } from '@chat/store';
 import { TEST_JWT_SECRET } from '@chat/testkit';
 import type { Redis } from 'ioredis';
 import { createGateway, type Gateway } from '../../src/gateway.js';
@@ -13,6 +13,8 @@ export interface TestGateway {
   gateway: Gateway;
   config: GatewayConfig;
   orm: Orm;
+  /** The test's own access to the database, for seeding and checks. */
+  store: Store;
   redis: Redis;
   queues: CommandQueues;
   stop(): Promise<void>;
@@ -48,6 +50,7 @@ export async function startTestGateway(backing: TestBacking, env: Record<string,
   const httpServer = createServer();
   const gateway = createGateway(httpServer, { config, orm, redis, subscriber, queues, logger }, options);
   await gateway.start();
+  const store = createStore(orm, { messagePoolMax: 2 });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
   let stopped: Promise<void> | undefined;
@@ -57,12 +60,14 @@ export async function startTestGateway(backing: TestBacking, env: Record<string,
     gateway,
     config,
     orm,
+    store,
     redis,
     queues,
     stop: () =>
       (stopped ??= (async () => {
         await gateway.stop();
         await queues.close();
+        await store.close();
         await orm.close(true);
         await Promise.allSettled([redis.quit(), subscriber.quit(), queueConnection.quit()]);
       })()),

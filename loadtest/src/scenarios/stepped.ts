@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { closeAll, connectPopulation, createPopulation, type LoadSocket, type RoomPlan } from '../clients/sockets.js';
+import type { Target } from '../env/target.js';
+import { DeliveryLedger, orderCounters, StepStats } from '../measure/delivery.js';
+import { MeasureWindow } from '../measure/window.js';
+import type { RunOptions } from '../options.js';
+import { log, round, sleep } from '../util.js';
+import { finishStep, settleLate, stepProblems, type StepReport } from './delivery-step.js';
+import { content } from './types.js';
+
+/** The one step problem that does not end a run: deliveries that arrived out of seq order. */
+export const ORDER_PROBLEM = 'ooo';
+
+export interface JudgedStep {
+  /** The step's target send rate (all senders together), per second. */
+  rate: number;
+  report: StepReport;
+  /** Why the step cannot stand as a result (stepProblems); empty when it can. */
+  problems: string[];
+}
+
+export interface SteppedRun {
+  plan: RoomPlan;
+  senders: number;
+  sockets: number;
+  steps: JudgedStep[];
+}
+
+/**
+ * Rooms of `roomSize` sockets; `senders` of each room send, open loop, at a total rate
+ * that starts at `rate` and grows by `rateFactor` each step, until a step fails (see
+ * `stepProblems`: p99 over `maxP99Ms`, a delivery missing at the drain deadline, a send
+ * error, dup, under 90% of the target rate, or the generator saturated; arrivals out of
+ * seq order are counted and disqualify a step, but stepping goes on past them).
+ */
+export async function runSteps(target: Target, options: RunOptions, label: string): Promise<SteppedRun> {
+  const plan: RoomPlan = { rooms: options.rooms, socketsPerRoom: options.roomSize, usersPerRoom: options.usersPerRoom };
+  const population = await createPopulation(target, plan, `${label}${Date.now().toString(36)}`);
+  const byRoom: LoadSocket[][] = Array.from({ length: plan.rooms }, () => []);
+  const ledger = new DeliveryLedger(byRoom);
+  const { sockets } = await connectPopulation(target, population, plan, options.connectConcurrency, (receiver, message) => ledger.received(receiver, message));
+  for (const s of sockets) byRoom[s.room]!.push(s);
+  const senders = byRoom.flatMap((room) => room.slice(0, options.senders));
+  const text = content(options.contentBytes);
+  log(`${target.name}: ${sockets.length} sockets in ${plan.rooms} rooms, ${senders.length} senders`);
+  await sleep(1_000);
+
+  const steps: JudgedStep[] = [];
+  for (let rate = options.rate; rate <= options.maxRate; rate = Math.ceil(rate * options.rateFactor)) {
+    const step = new StepStats(plan.rooms);
+    const orderBefore = orderCounters(sockets);
+    const window = new MeasureWindow(target.cpuGroups);
+    const total = Math.max(1, Math.round(rate * options.stepSeconds));
+    const started = performance.now();
+    let sent = 0;
+    // Open loop: each message is due at started + i / rate and its latency counts from then,
+    // so a generator or server falling behind shows up in the figures.
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
+        while (sent < due) {
+          const sender = senders[sent % senders.length]!;
+          const clientId = randomUUID();
+          ledger.sent(clientId, sender.room, step, started + (sent * 1000) / rate);
+          sender.socket
+            .timeout(30_000)
+            .emitWithAck('message:send', { roomId: sender.roomId, content: text, clientId })
+            .then(
+              (answer) => ledger.acked(clientId, answer),
+              (err: unknown) => ledger.acked(clientId, err instanceof Error ? err : new Error(String(err))),
+            );
+          sent++;
+        }
+        if (sent >= total) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 2);
+    });
+    const report = await finishStep(ledger, step, sockets, orderBefore, window, started);
+    const problems = stepProblems(report, { maxP99Ms: options.maxP99Ms, targetRate: rate });
+    steps.push({ rate, report, problems });
+    log(
+      `${target.name}: rate ${rate}/s → delivered ${round(report.deliveredPerSecond)}/s, p99 ${round(report.latencyMs.p99)} ms, ` +
+        `ack p50 ${round(report.ackLatencyMs.p50)} ms, gateway ${round(report.gatewayCpuMicrosPerSend)} µs/send, ${problems.length ? problems.join(', ') : 'ok'}`,
+    );
+    // Arrivals out of seq order alone do not end the run: the step still shows what latency allows.
+    if (problems.some((p) => p !== ORDER_PROBLEM)) break;
+  }
+  // Deliveries missing at a step's deadline get a last chance: late, or lost for good.
+  await settleLate(steps.map((s) => s.report));
+  closeAll(sockets);
+  // Late deliveries are known only now: judge every step again.
+  const judged = steps.map((s) => ({ ...s, problems: stepProblems(s.report, { maxP99Ms: options.maxP99Ms, targetRate: s.rate }) }));
+  return { plan, senders: senders.length, sockets: sockets.length, steps: judged };
+}
+
+/** The step with the highest `by` among those `eligible`. */
+export function bestStep(steps: readonly JudgedStep[], eligible: (s: JudgedStep) => boolean, by: (s: JudgedStep) => number): JudgedStep | undefined {
+  return steps.filter(eligible).reduce<JudgedStep | undefined>((a, s) => (!a || by(s) > by(a) ? s : a), undefined);
+}
+
+export const clean = (s: JudgedStep): boolean => s.problems.length === 0;
+export const cleanButOrder = (s: JudgedStep): boolean => s.problems.every((p) => p === ORDER_PROBLEM);
