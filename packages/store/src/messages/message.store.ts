@@ -22,7 +22,7 @@ export const storedMessage = (json: string): StoredMessage => ({ message: JSON.p
 const nulField = (d: MessageDraft): 'content' | 'clientId' | undefined =>
   d.content.includes('\u0000') ? 'content' : d.type === 'message' && d.clientId.includes('\u0000') ? 'clientId' : undefined;
 
-const APPEND = 'select ord, outcome, message from chat_append_messages($1, $2, $3, $4, $5, $6, $7, $8)';
+const APPEND = 'select ord, outcome, message from chat_append_messages($1, $2, $3, $4, $5, $6, $7)';
 
 /**
  * Stores drafts in one statement (`chat_append_messages`, one transaction): each room's
@@ -47,7 +47,6 @@ export async function appendMessages(db: MessageDb, drafts: MessageDraft[]): Pro
       batch.map((d) => d.type),
       batch.map((d) => d.content),
       batch.map((d) => (d.type === 'message' ? d.sender.id : null)),
-      batch.map((d) => (d.type === 'message' ? d.sender.username : null)),
       batch.map((d) => (d.type === 'bot' ? d.botName : null)),
       batch.map((d) => (d.type === 'message' ? d.clientId : null)),
       batch.map((d) => (d.type === 'bot' ? d.jobId : null)),

@@ -30,69 +30,65 @@ export class Migration20261202000000_message_functions extends Migration {
           to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "timestamp") x
       $$;`);
 
-    // Drafts are parallel arrays (one element per draft, null where a field does not apply).
-    // Rooms are locked in id order (FOR NO KEY UPDATE: it serialises a room's writers but does not
-    // conflict with the FOR KEY SHARE locks foreign keys take, so a caller that inserted a membership
-    // of the room first cannot deadlock). Each draft, in order, is answered with one outcome:
-    // created (stored now), existing (its clientId in the room from this sender, or its jobId, was
-    // stored before: that message), forbidden (a chat message whose sender is not a member),
-    // not_found (no such room).
+    // Drafts are parallel arrays (one element per draft, null where a field does not apply), answered
+    // in order, each with one outcome: created (stored now), existing (its clientId in the room from
+    // this sender, or its jobId, was stored before, or earlier in this batch: that message), forbidden
+    // (a chat message whose sender is not a member), not_found (no such room).
+    // The rooms are locked first, in id order, in a statement of their own: the query after it then
+    // sees every earlier writer of these rooms committed. FOR NO KEY UPDATE serialises a room's writers
+    // but does not conflict with the FOR KEY SHARE locks foreign keys take, so a caller that inserted a
+    // membership of the room first cannot deadlock. The rest is one set-based statement (a loop costs a
+    // statement per draft), on a generic plan (planning it per call cost more than running it).
     this.addSql(`
       create or replace function chat_append_messages(
-        p_room_ids uuid[], p_types text[], p_contents text[], p_sender_ids uuid[], p_sender_names text[],
+        p_room_ids uuid[], p_types text[], p_contents text[], p_sender_ids uuid[],
         p_bot_names text[], p_client_ids text[], p_job_ids text[])
       returns table (ord int, outcome text, message text)
-      language plpgsql as $$
-      declare
-        locked_ids uuid[];
-        locked_seqs bigint[];
-        pos int;
-        found_json text;
+      language plpgsql set plan_cache_mode = force_generic_plan as $$
       begin
-        select coalesce(array_agg(r.id order by r.id), '{}'), coalesce(array_agg(r.last_seq order by r.id), '{}')
-          into locked_ids, locked_seqs
-          from (select id, last_seq from rooms where id = any(p_room_ids) order by id for no key update) r;
-        for i in 1 .. coalesce(array_length(p_room_ids, 1), 0) loop
-          ord := i;
-          message := null;
-          pos := array_position(locked_ids, p_room_ids[i]);
-          if pos is null then
-            outcome := 'not_found';
-            return next;
-            continue;
-          end if;
-          found_json := null;
-          if p_types[i] = 'message' then
-            if not exists (select 1 from memberships ms where ms.room_id = p_room_ids[i] and ms.user_id = p_sender_ids[i]) then
-              outcome := 'forbidden';
-              return next;
-              continue;
-            end if;
-            select chat_message_json(m, u.username)::text into found_json
-              from messages m left join users u on u.id = m.sender_id
-              where m.room_id = p_room_ids[i] and m.sender_id = p_sender_ids[i] and m.client_id = p_client_ids[i];
-          elsif p_types[i] = 'bot' then
-            select chat_message_json(m, null)::text into found_json from messages m where m.job_id = p_job_ids[i];
-          end if;
-          if found_json is not null then
-            outcome := 'existing';
-            message := found_json;
-            return next;
-            continue;
-          end if;
-          locked_seqs[pos] := locked_seqs[pos] + 1;
+        perform 1 from rooms where id = any(p_room_ids) order by id for no key update;
+        return query
+        with d as (
+          select u.* from unnest(p_room_ids, p_types, p_contents, p_sender_ids, p_bot_names, p_client_ids, p_job_ids)
+            with ordinality as u(room_id, type, content, sender_id, bot_name, client_id, job_id, ord)
+        ),
+        keyed as (
+          select d.*, r.last_seq,
+            case
+              when r.id is null then 'not_found'
+              when d.type = 'message' and not exists (select 1 from memberships ms where ms.room_id = d.room_id and ms.user_id = d.sender_id) then 'forbidden'
+            end as refusal,
+            coalesce(chat.json, bot.json) as stored,
+            case when d.type = 'system' then d.ord
+                 else first_value(d.ord) over (partition by d.type, d.room_id, d.sender_id, d.client_id, d.job_id order by d.ord) end as first_ord
+          from d
+          left join rooms r on r.id = d.room_id
+          left join lateral (select chat_message_json(m, u.username)::text as json from messages m left join users u on u.id = m.sender_id
+                             where d.type = 'message' and m.room_id = d.room_id and m.sender_id = d.sender_id and m.client_id = d.client_id) chat on true
+          left join lateral (select chat_message_json(m, null)::text as json from messages m where d.type = 'bot' and m.job_id = d.job_id) bot on true
+        ),
+        fresh as (
+          select k.*, k.last_seq + row_number() over (partition by k.room_id order by k.ord) as seq
+          from keyed k where k.refusal is null and k.stored is null and k.first_ord = k.ord
+        ),
+        inserted as (
           insert into messages as m (room_id, seq, type, content, sender_id, bot_name, client_id, job_id)
-            values (p_room_ids[i], locked_seqs[pos], p_types[i], p_contents[i],
-                    case when p_types[i] = 'message' then p_sender_ids[i] end,
-                    case when p_types[i] = 'bot' then p_bot_names[i] end,
-                    case when p_types[i] = 'message' then p_client_ids[i] end,
-                    case when p_types[i] = 'bot' then p_job_ids[i] end)
-            returning chat_message_json(m, p_sender_names[i])::text into message;
-          outcome := 'created';
-          return next;
-        end loop;
-        update rooms r set last_seq = s.seq from unnest(locked_ids, locked_seqs) as s(id, seq)
-          where r.id = s.id and r.last_seq <> s.seq;
+          select f.room_id, f.seq, f.type, f.content,
+            case when f.type = 'message' then f.sender_id end, case when f.type = 'bot' then f.bot_name end,
+            case when f.type = 'message' then f.client_id end, case when f.type = 'bot' then f.job_id end
+          from fresh f
+          returning m.room_id, m.seq, chat_message_json(m, (select u.username from users u where u.id = m.sender_id))::text as json
+        ),
+        bumped as (
+          update rooms r set last_seq = x.seq from (select f.room_id, max(f.seq) as seq from fresh f group by f.room_id) x where r.id = x.room_id
+        )
+        select k.ord::int,
+          case when k.refusal is not null then k.refusal when k.stored is not null or k.first_ord <> k.ord then 'existing' else 'created' end,
+          coalesce(k.stored, i.json)
+        from keyed k
+        left join fresh f on f.ord = k.first_ord
+        left join inserted i on i.room_id = f.room_id and i.seq = f.seq
+        order by k.ord;
       end $$;`);
 
     // A membership and its system message, in the caller's one statement (and so one transaction).
@@ -119,7 +115,7 @@ export class Migration20261202000000_message_functions extends Migration {
         end if;
         outcome := 'changed';
         select a.message into message from chat_append_messages(array[p_room_id], array['system'], array[p_username || ' joined the room'],
-          array[null]::uuid[], array[null], array[null], array[null], array[null]) a;
+          array[null]::uuid[], array[null], array[null], array[null]) a;
         return next;
       end $$;`);
 
@@ -142,7 +138,7 @@ export class Migration20261202000000_message_functions extends Migration {
         end if;
         outcome := 'changed';
         select a.message into message from chat_append_messages(array[p_room_id], array['system'], array[p_username || ' left the room'],
-          array[null]::uuid[], array[null], array[null], array[null], array[null]) a;
+          array[null]::uuid[], array[null], array[null], array[null]) a;
         return next;
       end $$;`);
   }
@@ -150,7 +146,7 @@ export class Migration20261202000000_message_functions extends Migration {
   override async down(): Promise<void> {
     this.addSql(`drop function if exists chat_leave_room(uuid, uuid, text);`);
     this.addSql(`drop function if exists chat_join_room(uuid, uuid, text);`);
-    this.addSql(`drop function if exists chat_append_messages(uuid[], text[], text[], uuid[], text[], text[], text[], text[]);`);
+    this.addSql(`drop function if exists chat_append_messages(uuid[], text[], text[], uuid[], text[], text[], text[]);`);
     this.addSql(`drop function if exists chat_message_json(messages, text);`);
     this.addSql(`alter table "messages" alter column "id" drop default;`);
   }
