@@ -25,6 +25,8 @@ export interface RunOptions {
   maxP99Ms: number;
   /** rooms: the send rate whose ack and delivery latency the summary reports. */
   checkRate: number;
+  /** fanout, rooms: seconds of sending at the first rate before the first measured step. */
+  warmup: number;
   duration: number;
   settle: number;
   window: number;
@@ -59,6 +61,7 @@ export const USAGE = `npm run loadtest -- --scenario idle|fanout|rooms|send [opt
   --rate R              fanout, rooms: first step's total sends per second   [fanout 20, rooms 100]
   --rate-factor F       fanout, rooms: each step's rate is the last one's × F [2]
   --check-rate R        rooms: the step whose latency the summary reports    [400]
+  --warmup S            fanout, rooms: unmeasured sending at --rate first    [5]
   --max-rate R          fanout: stop stepping above this rate                [100000]
   --step-seconds S      fanout: length of each step                          [10]
   --max-p99 MS          fanout: stop once delivery p99 exceeds this          [100]
@@ -104,6 +107,7 @@ export function parseOptions(argv: string[]): RunOptions {
       'step-seconds': { type: 'string' },
       'max-p99': { type: 'string' },
       'check-rate': { type: 'string' },
+      warmup: { type: 'string' },
       profile: { type: 'string' },
       duration: { type: 'string' },
       settle: { type: 'string' },
@@ -155,6 +159,7 @@ export function parseOptions(argv: string[]): RunOptions {
     stepSeconds: int(values['step-seconds'], 10, 'step-seconds'),
     maxP99Ms: int(values['max-p99'], 100, 'max-p99'),
     checkRate: int(values['check-rate'], 400, 'check-rate'),
+    warmup: int(values.warmup, 5, 'warmup'),
     duration: int(values.duration, 20, 'duration'),
     settle: int(values.settle, 10, 'settle'),
     window: Math.max(1, int(values.window, 1, 'window')),

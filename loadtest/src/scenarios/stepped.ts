@@ -46,16 +46,15 @@ export async function runSteps(target: Target, options: RunOptions, label: strin
   log(`${target.name}: ${sockets.length} sockets in ${plan.rooms} rooms, ${senders.length} senders`);
   await sleep(1_000);
 
-  const steps: JudgedStep[] = [];
-  for (let rate = options.rate; rate <= options.maxRate; rate = Math.ceil(rate * options.rateFactor)) {
-    const step = new StepStats(plan.rooms);
-    const orderBefore = orderCounters(sockets);
-    const window = new MeasureWindow(target.cpuGroups);
-    const total = Math.max(1, Math.round(rate * options.stepSeconds));
+  /**
+   * Sends at `rate` for `seconds`, open loop: each message is due at started + i / rate and its
+   * latency counts from then, so a generator or server falling behind shows up in the figures.
+   * Resolves to when the first send was due, once the last one went out.
+   */
+  const sendAt = async (rate: number, seconds: number, step: StepStats): Promise<number> => {
+    const total = Math.max(1, Math.round(rate * seconds));
     const started = performance.now();
     let sent = 0;
-    // Open loop: each message is due at started + i / rate and its latency counts from then,
-    // so a generator or server falling behind shows up in the figures.
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
         const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
@@ -78,6 +77,25 @@ export async function runSteps(target: Target, options: RunOptions, label: strin
         }
       }, 2);
     });
+    return started;
+  };
+
+  if (options.warmup > 0) {
+    // Not measured: every server's code paths, connections and prepared statements see use first.
+    log(`${target.name}: warming up for ${options.warmup} s at ${options.rate}/s`);
+    const warm = new StepStats(plan.rooms);
+    await sendAt(options.rate, options.warmup, warm);
+    const deadline = Date.now() + 5_000;
+    while (!warm.settled && Date.now() < deadline) await sleep(20);
+    ledger.release(warm);
+  }
+
+  const steps: JudgedStep[] = [];
+  for (let rate = options.rate; rate <= options.maxRate; rate = Math.ceil(rate * options.rateFactor)) {
+    const step = new StepStats(plan.rooms);
+    const orderBefore = orderCounters(sockets);
+    const window = new MeasureWindow(target.cpuGroups);
+    const started = await sendAt(rate, options.stepSeconds, step);
     const report = await finishStep(ledger, step, sockets, orderBefore, window, started);
     const problems = stepProblems(report, { maxP99Ms: options.maxP99Ms, targetRate: rate });
     steps.push({ rate, report, problems });

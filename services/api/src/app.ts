@@ -56,7 +56,7 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Api {
   const { config, logger } = deps;
   const services: ApiServices = {
     config,
-    store: createStore(deps.orm),
+    store: createStore(deps.orm, { messagePoolMax: 4 }),
     redis: deps.redis,
     logger,
     emitter: deps.emitter ?? createChatEmitter(deps.redis, logger),

@@ -49,7 +49,8 @@ export function createBotWorker(deps: BotWorkerDeps, config: BotWorkerConfig): B
   const logger = deps.logger.child({ module: 'bot-worker' });
   const registry = deps.registry ?? createRegistry('bot-worker');
   const metrics = createJobMetrics(registry);
-  const store = createStore(deps.orm);
+  // One reply stored or read per job running at once.
+  const store = createStore(deps.orm, { messagePoolMax: config.stockConcurrency + config.aiConcurrency });
   const replies = createReplyPublisher({ messages: store.messages, publisher: deps.publisher, logger: deps.logger });
   const stooq = deps.stooq ?? createStooqClient({ baseUrl: config.stooqUrl, timeoutMs: config.stooqTimeoutMs });
   const ai =

@@ -72,7 +72,8 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
   const base = deps.logger.bindings().replicaId === undefined ? deps.logger.child({ replicaId: config.replicaId }) : deps.logger;
   const logger = base.child({ module: 'gateway' });
   const registry = deps.registry ?? createRegistry('gateway');
-  const store = createStore(deps.orm);
+  // Group commits in flight, and a few reads (catch-up, a missing seq, a retried clientId) beside them.
+  const store = createStore(deps.orm, { messagePoolMax: options.maxConcurrentCommits + 2 });
   let accepting = true;
   let stopping: Promise<void> | undefined;
   const answers = new PendingAnswers();
