@@ -76,7 +76,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
   const store = createStore(deps.orm, { messagePoolMax: options.maxConcurrentCommits + 2 });
   let accepting = true;
   let stopping: Promise<void> | undefined;
-  const answers = new PendingAnswers();
+  const answers = new PendingAnswers(options.ackTimeoutMs);
 
   // Registered before Socket.IO attaches, which then hands it every non-/socket.io request.
   let io: GatewayServer | undefined;
@@ -177,7 +177,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
   });
   server.use(handshakeAuth({ jwtSecret: config.jwtSecret, redis, logger: base }));
 
-  const ack: AckContext = { logger: base.child({ module: 'socket' }), ackTimeoutMs: options.ackTimeoutMs, onAnswered: observeSend, answers };
+  const ack: AckContext = { logger: base.child({ module: 'socket' }), onAnswered: observeSend, answers };
   const sockets = socketSetup({
     events: [
       ...roomEventListeners(ack, { rooms: store.rooms, users: store.users, messages, presence }),
@@ -233,7 +233,13 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
             // Clients reconnect, through nginx, to another replica.
             { name: 'close sockets', run: closeTransports },
             { name: 'end typing', run: () => typing.stopAll() },
-            { name: 'stop token expiry', run: () => sockets.stop() },
+            {
+              name: 'stop token expiry and ack deadlines',
+              run: () => {
+                sockets.stop();
+                answers.stop();
+              },
+            },
             { name: 'stop message delivery', run: () => messages.stop() },
             { name: 'clear presence', run: () => presence.stop() },
             { name: 'close connections', run: () => httpServer.closeAllConnections() },

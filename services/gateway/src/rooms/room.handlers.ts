@@ -14,7 +14,7 @@ export interface RoomHandlerDeps {
 
 /** `room:join` and `room:leave`, one listener each for every socket. Membership itself is REST's; these start and stop delivery. */
 export function roomEventListeners(ctx: AckContext, deps: RoomHandlerDeps): EventListenerEntry[] {
-  const join = eventListener(ctx, 'room:join', async (socket, payload, expired) => {
+  const join = eventListener(ctx, 'room:join', async (socket, payload, deadline) => {
     const { user } = socket.data;
     const { roomId, since } = parseOrThrow(roomJoinPayloadSchema, payload);
     const room = await deps.rooms.forMember(roomId, user.id);
@@ -33,7 +33,7 @@ export function roomEventListeners(ctx: AckContext, deps: RoomHandlerDeps): Even
       ]);
       // `online` holds the contract's whole users ({id, username, createdAt}), read from PostgreSQL.
       const online = await deps.users.findByIds([...onlineIds]);
-      if (expired.aborted) throw new AppError('unavailable', 'answered unavailable already');
+      if (deadline.expired) throw new AppError('unavailable', 'answered unavailable already');
       return { room, online, missed };
     } catch (err) {
       // A join that failed (or was answered unavailable) leaves no trace: the adapter's
