@@ -29,6 +29,7 @@ import { PresenceTracker } from './presence/presence.tracker.js';
 import { createSendLimits } from './ratelimit/rate-limits.js';
 import { roomEventListeners } from './rooms/room.handlers.js';
 import { PendingAnswers, type AckContext } from './socket/ack.js';
+import { coalesceWebSocketWrites } from './socket/coalesce-writes.js';
 import { socketSetup } from './socket/connection.js';
 import { gateNewSessions } from './socket/new-session-gate.js';
 import { originGuard } from './socket/origin.js';
@@ -93,6 +94,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     }),
   );
 
+  coalesceWebSocketWrites();
   const server: GatewayServer = new Server(httpServer, {
     path: options.path,
     serveClient: false,
