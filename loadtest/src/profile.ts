@@ -3,7 +3,9 @@
  * busy time, the functions with the most self time, and self time by where the code lives
  * (a package in node_modules, Node's internals, this repository's packages and services).
  *
- *   node --import tsx loadtest/src/profile.ts DIR/gateway-1-*.cpuprofile [--top 25]
+ *   node --import tsx loadtest/src/profile.ts DIR/gateway-1-*.cpuprofile [--top 25] [--from S --to S] [--timeline]
+ * `--timeline` prints the busy milliseconds of each second of the profile, to find a
+ * measured step in it; `--from`/`--to` (seconds from the profile's start) keep that step only.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -26,6 +28,35 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
+/** Seconds of the profile to keep, from its start. */
+export interface ProfileWindow {
+  from?: number;
+  to?: number;
+}
+
+/** Visits every sample with its node, its duration (ms) and its time from the profile's start (s). */
+function forEachSample(profile: CpuProfile, visit: (node: ProfileNode, ms: number, atSeconds: number) => void): void {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  let elapsed = 0;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    elapsed += delta;
+    const node = nodes.get(id);
+    if (node) visit(node, delta / 1000, elapsed / 1e6);
+  });
+}
+
+/** Busy milliseconds in each second of a profile (idle left out). */
+export function busyTimeline(profile: CpuProfile): number[] {
+  const seconds: number[] = [];
+  forEachSample(profile, (node, ms, at) => {
+    if (node.callFrame.functionName === '(idle)') return;
+    const s = Math.floor(at);
+    seconds[s] = (seconds[s] ?? 0) + ms;
+  });
+  return Array.from(seconds, (ms) => ms ?? 0);
+}
+
 /** Where a function's code lives: a package, Node itself, a workspace of ours, or V8's own buckets. */
 export function placeOf(frame: CallFrame): string {
   const { url, functionName } = frame;
@@ -45,16 +76,14 @@ export interface ProfileSummary {
 }
 
 /** Self time per function and per place over one or more profiles (idle time left out). */
-export function summarise(profiles: CpuProfile[]): ProfileSummary {
+export function summarise(profiles: CpuProfile[], window: ProfileWindow = {}): ProfileSummary {
   const byFunction = new Map<string, { name: string; place: string; selfMs: number }>();
   const byPlace = new Map<string, number>();
   let busyMs = 0;
   for (const profile of profiles) {
-    const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-    profile.samples.forEach((id, i) => {
-      const node = nodes.get(id);
-      const ms = (profile.timeDeltas[i] ?? 0) / 1000;
-      if (!node || node.callFrame.functionName === '(idle)') return;
+    forEachSample(profile, (node, ms, at) => {
+      if (node.callFrame.functionName === '(idle)') return;
+      if ((window.from !== undefined && at < window.from) || (window.to !== undefined && at >= window.to)) return;
       busyMs += ms;
       const place = placeOf(node.callFrame);
       const file = node.callFrame.url.split('/').slice(-1)[0] ?? '';
@@ -86,8 +115,16 @@ export function formatSummary(summary: ProfileSummary, top: number): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '20' } }, allowPositionals: true });
-  if (positionals.length === 0) throw new Error('usage: profile.ts FILE.cpuprofile… [--top N]');
+  const { values, positionals } = parseArgs({
+    options: { top: { type: 'string', default: '20' }, from: { type: 'string' }, to: { type: 'string' }, timeline: { type: 'boolean', default: false } },
+    allowPositionals: true,
+  });
+  if (positionals.length === 0) throw new Error('usage: profile.ts FILE.cpuprofile… [--top N] [--from S --to S] [--timeline]');
   const profiles = await Promise.all(positionals.map(async (p) => JSON.parse(await readFile(p, 'utf8')) as CpuProfile));
-  process.stdout.write(formatSummary(summarise(profiles), Number(values.top)));
+  if (values.timeline) {
+    for (const [i, profile] of profiles.entries()) process.stdout.write(`${positionals[i]}: ${busyTimeline(profile).map((ms, s) => `${s}s ${Math.round(ms)}`).join(', ')}\n`);
+  } else {
+    const window = { from: values.from === undefined ? undefined : Number(values.from), to: values.to === undefined ? undefined : Number(values.to) };
+    process.stdout.write(formatSummary(summarise(profiles, window), Number(values.top)));
+  }
 }
