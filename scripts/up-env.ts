@@ -7,6 +7,8 @@ export interface UpEnv {
   nginxPort: number;
   /** An existing Redis / PostgreSQL to use instead of private ones under .data/. */
   redisUrl: string | undefined;
+  /** 1: a single private Redis; 3 or more: a private Redis Cluster of that many masters. */
+  redisShards: number;
   databaseUrl: string | undefined;
   /**
    * How long a bot worker may take to stop on Ctrl-C: longer than its AI
@@ -26,6 +28,7 @@ export function loadUpEnv(source: Env): UpEnv {
       WORKERS: env.int(1, 1, 32),
       NGINX_PORT: env.port(8080).refine((p) => p > 0, { message: 'must be a port number from 1 to 65535' }),
       REDIS_URL: env.url(['redis:', 'rediss:']).optional(),
+      REDIS_SHARDS: env.int(1, 1, 16).refine((n) => n !== 2, { message: 'must be 1 (a single Redis) or 3 or more (a Redis Cluster)' }),
       DATABASE_URL: env.url(['postgres:', 'postgresql:']).optional(),
       // The bot workers' own setting (default 60 s), read here to size their stop grace.
       AI_TIMEOUT_MS: env.int(60_000),
@@ -37,6 +40,7 @@ export function loadUpEnv(source: Env): UpEnv {
     workers: e.WORKERS,
     nginxPort: e.NGINX_PORT,
     redisUrl: e.REDIS_URL,
+    redisShards: e.REDIS_SHARDS,
     databaseUrl: e.DATABASE_URL,
     workerStopGraceMs: e.AI_TIMEOUT_MS + WORKER_STOP_MARGIN_MS,
   };

@@ -1,6 +1,7 @@
 /**
  * `npm run up`: the whole cluster on this machine. Private Redis and PostgreSQL keep
- * their data under .data/ (unless REDIS_URL / DATABASE_URL point elsewhere), then
+ * their data under .data/ (unless REDIS_URL / DATABASE_URL point elsewhere; with
+ * REDIS_SHARDS=3 or more, a Redis Cluster of that many masters on 7001…), then
  * migrations, the API, GATEWAYS gateways, WORKERS bot workers and nginx on 8080.
  * The services get every variable of theirs set here (JWT_SECRET, OPENAI_*, RATE_LIMIT_*, …).
  * Ctrl-C (or SIGTERM, SIGHUP) stops everything it started, in order; if this process is
@@ -9,7 +10,21 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadOrExit, serviceVariableNames } from '@chat/runtime';
-import { createMigratedDatabase, isListening, repoRoot, startNginx, startPostgres, startRedis, startService, type NginxServer, type PostgresServer, type RedisServer, type RunningService } from '@chat/testkit';
+import {
+  createMigratedDatabase,
+  isListening,
+  repoRoot,
+  startNginx,
+  startPostgres,
+  startRedis,
+  startRedisCluster,
+  startService,
+  type NginxServer,
+  type PostgresServer,
+  type RedisCluster,
+  type RedisServer,
+  type RunningService,
+} from '@chat/testkit';
 import { loadUpEnv } from './up-env.js';
 
 const upEnv = loadOrExit(() => loadUpEnv(process.env));
@@ -21,6 +36,9 @@ const dataDir = join(repoRoot, '.data');
 const logDir = join(dataDir, 'logs');
 
 let redis: RedisServer | undefined;
+let redisCluster: RedisCluster | undefined;
+/** The private Redis Cluster's first port (REDIS_SHARDS ≥ 3); its buses listen 10000 above. */
+const CLUSTER_BASE_PORT = 7001;
 let postgres: PostgresServer | undefined;
 let nginx: NginxServer | undefined;
 const services: RunningService[] = [];
@@ -37,6 +55,7 @@ async function stopAll(): Promise<void> {
     ]);
     await Promise.all(services.filter((s) => s.name === 'api').map((s) => s.stop(10_000)));
     await redis?.stop();
+    await redisCluster?.stop();
     await postgres?.stop();
     console.log('stopped');
   })();
@@ -55,7 +74,13 @@ async function main(): Promise<void> {
   for (let i = 0; i < workerCount; i++) await ensurePortFree(3201 + i, `bot-worker ${i + 1}`);
 
   let redisUrl = upEnv.redisUrl;
-  if (!redisUrl) {
+  if (!redisUrl && upEnv.redisShards >= 3) {
+    for (let i = 0; i < upEnv.redisShards; i++) await ensurePortFree(CLUSTER_BASE_PORT + i, `redis cluster node ${i + 1}`);
+    const clusterDir = join(dataDir, `redis-cluster-${upEnv.redisShards}`);
+    await mkdir(clusterDir, { recursive: true });
+    redisCluster = await startRedisCluster({ masters: upEnv.redisShards, dataDir: clusterDir, basePort: CLUSTER_BASE_PORT, appendOnly: true });
+    redisUrl = redisCluster.url;
+  } else if (!redisUrl) {
     await mkdir(join(dataDir, 'redis'), { recursive: true });
     redis = await startRedis({ dataDir: join(dataDir, 'redis'), appendOnly: true, logFile: join(logDir, 'redis.log') });
     redisUrl = redis.url;
@@ -80,6 +105,7 @@ async function main(): Promise<void> {
     NODE_ENV: process.env.NODE_ENV ?? 'development',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     REDIS_URL: redisUrl,
+    ...(redisCluster ? { REDIS_CLUSTER_NODES: redisCluster.clusterNodes.join(',') } : {}),
     DATABASE_URL: databaseUrl,
     CORS_ORIGINS: process.env.CORS_ORIGINS ?? `http://localhost:${publicPort},http://127.0.0.1:${publicPort}`,
   };
@@ -104,7 +130,8 @@ async function main(): Promise<void> {
   console.log('\nthe cluster is up:');
   console.log(`  web client + public entry  http://localhost:${publicPort}/  (nginx: /api/ → api, /socket.io/ → gateways)`);
   for (const s of services) console.log(`  ${s.name.padEnd(26)} ${s.url}  (/health, /metrics)`);
-  console.log(`  ${'redis'.padEnd(26)} ${redisUrl}${redis ? '  (data in .data/redis)' : ''}`);
+  if (redisCluster) console.log(`  ${'redis cluster'.padEnd(26)} ${redisCluster.clusterNodes.join(', ')}  (${upEnv.redisShards} masters, data in .data/redis-cluster-${upEnv.redisShards})`);
+  else console.log(`  ${'redis'.padEnd(26)} ${redisUrl}${redis ? '  (data in .data/redis)' : ''}`);
   console.log(`  ${'postgresql'.padEnd(26)} ${databaseUrl}${postgres ? '  (data in .data/postgres)' : ''}`);
   console.log(`  logs in .data/logs/; Ctrl-C stops everything\n`);
 

@@ -111,7 +111,7 @@ describe('bot commands through nginx, two gateways and a worker process', () => 
     const reply = await onGw1.waitForMessage('the summary', (m) => m.type === 'bot');
     // The gateway recorded where the summary ends: the room's last seq when it was asked for.
     const lastSeq = (await rest.messages(alice.token, roomId)).filter((m) => m.id !== reply.id).at(-1)!.seq;
-    const connection = createRedis(cluster.redisUrl);
+    const connection = createRedis(cluster.redisTarget);
     const queues = createCommandQueues(connection);
     try {
       expect((await queues.ai.getJob(jobId))?.data).toMatchObject({ kind: 'summary', count: 3, upToSeq: lastSeq });

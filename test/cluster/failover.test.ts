@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedis, redisKeys } from '@chat/runtime';
+import { createRedis, redisKeys, type RedisClient } from '@chat/runtime';
 import { createOrm, type Orm } from '@chat/store';
 import type { AuthResponse } from '@chat/contract';
 import { sleep, waitFor } from '@chat/testkit';
-import type { Redis } from 'ioredis';
 import { call, closeAll, connect, Inbox, ok, replicaOf, type ChatSocket } from '../../services/gateway/test/support/client.js';
 import { ResilientClient } from './support/resilient-client.js';
+import { expectNothingAcknowledgedLost } from './support/acked.js';
 import { startChatCluster, type ChatCluster } from './support/cluster.js';
 
 /** The contract: a dead replica's users go offline within 15 s. */
 const PRESENCE_LAPSE_LIMIT_MS = 15_000;
 
 let chat: ChatCluster;
-let redis: Redis;
+let redis: RedisClient;
 /** The test's own PostgreSQL connections, without session timeouts, to hold locks. */
 let locker: Orm;
 const sockets: ChatSocket[] = [];
@@ -36,27 +36,9 @@ const lockWaiters = async (): Promise<number> => {
   return Number(rows[0]?.n);
 };
 
-/** Every acknowledged message is stored, gapless, and reached the given readers. */
-async function expectNothingAcknowledgedLost(token: string, roomId: string, acked: { id: string; seq: number }[], readers: Map<number, { id: string }>[]): Promise<void> {
-  const stored = [];
-  for (let after = 0; ; ) {
-    const { messages } = await chat.rest.history(token, roomId, { after, limit: 100 });
-    stored.push(...messages);
-    if (messages.length < 100) break;
-    after = messages.at(-1)!.seq;
-  }
-  expect(stored.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1));
-  const storedIds = new Set(stored.map((m) => m.id));
-  for (const m of acked) expect(storedIds.has(m.id), `acked seq ${m.seq} stored`).toBe(true);
-  for (const [i, seen] of readers.entries()) {
-    const missing = acked.filter((m) => seen.get(m.seq)?.id !== m.id).map((m) => m.seq);
-    expect(missing, `reader ${i} got every acked message`).toEqual([]);
-  }
-}
-
 beforeAll(async () => {
   chat = await startChatCluster(3);
-  redis = createRedis(chat.cluster.redisUrl);
+  redis = createRedis(chat.cluster.redisTarget);
   locker = await createOrm({ databaseUrl: chat.cluster.gateways[0]!.env.DATABASE_URL!, poolMax: 2, statementTimeoutMs: 0, idleInTransactionTimeoutMs: 0 });
 });
 afterAll(async () => {
@@ -122,7 +104,7 @@ describe('a gateway killed with SIGKILL', () => {
     expect(await redis.sismember(redisKeys.replicas, gw3)).toBe(0);
 
     const watcherSeen = new Map(watcher.messagesIn(roomId).map((m) => [m.seq, m]));
-    await expectNothingAcknowledgedLost(watcherUser!.token, roomId, client.acked, [client.seen, watcherSeen]);
+    await expectNothingAcknowledgedLost(chat.rest, watcherUser!.token, roomId, client.acked, [client.seen, watcherSeen]);
   });
 });
 
@@ -199,7 +181,7 @@ describe('a gateway stopped with SIGTERM', () => {
     if ('message' in after) client.acked.push(after.message);
     await watcher.waitFor('every message', () => client!.acked.every((m) => watcher.messagesIn(roomId).some((w) => w.id === m.id)));
     const watcherSeen = new Map(watcher.messagesIn(roomId).map((m) => [m.seq, m]));
-    await expectNothingAcknowledgedLost(watcherUser!.token, roomId, client.acked, [client.seen, watcherSeen]);
+    await expectNothingAcknowledgedLost(chat.rest, watcherUser!.token, roomId, client.acked, [client.seen, watcherSeen]);
     expect(client.acked.map((m) => m.content)).toEqual(['held 0', 'held 1', 'held 2', 'held 3', 'held 4', 'after the move']);
   });
 });

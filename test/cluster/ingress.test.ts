@@ -47,18 +47,36 @@ describe('handshakes through nginx', () => {
 });
 
 describe('logout', () => {
-  it('drops the token’s sockets on every replica and nothing else', async () => {
+  it('ends the token’s sockets on every replica, telling them why, and nothing else', async () => {
     const session = await chat.rest.register('leaver');
     const other = await chat.rest.login(session.user.username);
     const [gw1, gw2] = chat.replicaIds as [string, string];
     const onGw1 = track(await chat.connectTo(gw1, session.token));
     const onGw2 = track(await chat.connectTo(gw2, session.token, { transports: ['polling'] }));
     const otherToken = track(await chat.connectTo(gw2, other.token));
+    const told: unknown[] = [];
+    for (const socket of [onGw1, onGw2]) socket.on('session:ended', (event) => told.push(event));
     const drops = [disconnection(onGw1), disconnection(onGw2)];
     await chat.rest.logout(session.token);
     expect(await Promise.all(drops)).toEqual(['io server disconnect', 'io server disconnect']);
+    expect(told).toEqual([{ reason: 'logged_out' }, { reason: 'logged_out' }]);
     expect(otherToken.connected).toBe(true);
     expect((await connectError(chat.url, session.token)).message).toBe('unauthorized');
+  });
+});
+
+describe('login throttling', () => {
+  it('refuses a username with rate_limited after its failed attempts, whichever API request carried them', async () => {
+    const { user } = await chat.rest.register('guessed');
+    const attempt = () =>
+      chat.rest.api.login({ body: { username: user.username, password: 'not the password' } }).then(
+        () => 'logged in',
+        (err: { code?: string }) => err.code,
+      );
+    const outcomes: (string | undefined)[] = [];
+    // RATE_LIMIT_LOGIN is 5 failed attempts per 5 minutes.
+    for (let i = 0; i < 6; i++) outcomes.push(await attempt());
+    expect(outcomes).toEqual(['unauthorized', 'unauthorized', 'unauthorized', 'unauthorized', 'unauthorized', 'rate_limited']);
   });
 });
 

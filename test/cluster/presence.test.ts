@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedis, redisKeys } from '@chat/runtime';
+import { createRedis, redisKeys, type RedisClient } from '@chat/runtime';
 import { TYPING_TTL_MS, type AuthResponse } from '@chat/contract';
 import { waitFor } from '@chat/testkit';
-import type { Redis } from 'ioredis';
 import { call, closeAll, Inbox, ok, type ChatSocket } from '../../services/gateway/test/support/client.js';
 import { startChatCluster, type ChatCluster } from './support/cluster.js';
 
 let chat: ChatCluster;
-let redis: Redis;
+let redis: RedisClient;
 const sockets: ChatSocket[] = [];
 const track = (socket: ChatSocket): ChatSocket => {
   sockets.push(socket);
@@ -27,7 +26,7 @@ const onlineInDetails = async (token: string, roomId: string, userId: string): P
 
 beforeAll(async () => {
   chat = await startChatCluster(2);
-  redis = createRedis(chat.cluster.redisUrl);
+  redis = createRedis(chat.cluster.redisTarget);
 });
 afterAll(async () => {
   closeAll(sockets);

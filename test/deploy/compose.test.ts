@@ -42,9 +42,50 @@ const service = async (name: string): Promise<ComposeService> => {
 };
 
 describe('docker-compose.yml', () => {
-  it('runs nginx, api, gateway, bot-worker, the migrate one-shot, redis and postgres', async () => {
+  it('runs nginx, api, gateway, bot-worker, the migrate one-shot, redis and postgres, and a Redis Cluster only in its profile', async () => {
     const compose = await loadCompose();
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'bot-worker', 'gateway', 'migrate', 'nginx', 'postgres', 'redis']);
+    const byDefault = Object.entries(compose.services).filter(([, svc]) => svc.profiles === undefined);
+    expect(byDefault.map(([name]) => name).sort()).toEqual(['api', 'bot-worker', 'gateway', 'migrate', 'nginx', 'postgres', 'redis']);
+    const inProfile = Object.entries(compose.services).filter(([, svc]) => svc.profiles !== undefined);
+    expect(inProfile.map(([name, svc]) => [name, svc.profiles])).toEqual(
+      ['redis-1', 'redis-2', 'redis-3', 'redis-cluster-init'].map((name) => [name, ['redis-cluster']]),
+    );
+  });
+
+  it('forms, in the redis-cluster profile, three masters that keep AOF and noeviction, announce their hostnames and hold their data on volumes', async () => {
+    const compose = await loadRawCompose();
+    for (const name of ['redis-1', 'redis-2', 'redis-3']) {
+      const command = commandOf(await service(name));
+      const option = (flag: string) => command[command.indexOf(flag) + 1];
+      expect(command[0], name).toBe('redis-server');
+      expect([option('--cluster-enabled'), option('--appendonly'), option('--maxmemory-policy')], name).toEqual(['yes', 'yes', 'noeviction']);
+      expect([option('--cluster-announce-hostname'), option('--cluster-preferred-endpoint-type')], name).toEqual([name, 'hostname']);
+      expect((await service(name)).volumes, name).toEqual([`${name}-data:/data`]);
+      expect(Object.keys(compose.volumes ?? {}), name).toContain(`${name}-data`);
+    }
+    const init = await service('redis-cluster-init');
+    const script = commandOf(init).join(' ');
+    expect(script).toMatch(/redis-cli --cluster create .*redis-1.*redis-2.*redis-3.* --cluster-yes/);
+    // Formed once: a later run finds cluster_state:ok and exits 0.
+    expect(script).toMatch(/^redis-cli -h redis-1 cluster info \| grep -q cluster_state:ok && exit 0;/);
+    expect(init.restart).toBe('no');
+    expect(dependsOn(init)).toEqual({ 'redis-1': 'service_healthy', 'redis-2': 'service_healthy', 'redis-3': 'service_healthy' });
+    // The services wait for it when the profile is on, and need nothing of it when it is off.
+    for (const name of nodeServiceNames) {
+      const deps = (await service(name)).depends_on as Record<string, { condition?: string; required?: boolean }>;
+      expect(deps['redis-cluster-init'], name).toEqual({ condition: 'service_completed_successfully', required: false });
+    }
+  });
+
+  it('puts every Node service on the Redis Cluster when REDIS_CLUSTER_NODES is set, and on the single Redis when it is not', async () => {
+    const nodes = 'redis-1:6379,redis-2:6379,redis-3:6379';
+    const onCluster = await loadCompose({ ...testVariables, REDIS_CLUSTER_NODES: nodes });
+    for (const name of nodeServiceNames) {
+      const config = nodeServices[name].load(serviceEnv(onCluster.services[name]!)) as { redis: { clusterNodes?: string[] } };
+      expect(config.redis.clusterNodes, name).toEqual(nodes.split(','));
+      const single = nodeServices[name].load(serviceEnv(await service(name))) as { redis: { url: string; clusterNodes?: string[] } };
+      expect(single.redis, name).toEqual({ url: 'redis://redis:6379', clusterNodes: undefined });
+    }
   });
 
   it('builds every image from the repo root with a Dockerfile that exists, or pins a versioned image', async () => {
@@ -87,6 +128,7 @@ describe('docker-compose.yml', () => {
         redis: 'service_healthy',
         postgres: 'service_healthy',
         migrate: 'service_completed_successfully',
+        'redis-cluster-init': 'service_completed_successfully',
       });
     }
   });
@@ -94,10 +136,10 @@ describe('docker-compose.yml', () => {
   it("gives each Node service an environment its config loader accepts, pointing at compose's redis and postgres", async () => {
     for (const name of nodeServiceNames) {
       const env = serviceEnv(await service(name));
-      const config = nodeServices[name].load(env) as { nodeEnv: string; port: number; redisUrl: string; databaseUrl: string };
+      const config = nodeServices[name].load(env) as { nodeEnv: string; port: number; redis: { url: string }; databaseUrl: string };
       expect(config.nodeEnv, name).toBe('production');
       expect(config.port, name).toBe(nodeServices[name].port);
-      expect(new URL(config.redisUrl).hostname, name).toBe('redis');
+      expect(new URL(config.redis.url).hostname, name).toBe('redis');
       const db = new URL(config.databaseUrl);
       expect([db.hostname, db.username, db.password, db.pathname], name).toEqual(['postgres', 'chat', testVariables.POSTGRES_PASSWORD, '/chat']);
     }
@@ -156,7 +198,7 @@ describe('docker-compose.yml', () => {
   it('health-checks every long-running service, on the port the service listens on', async () => {
     const compose = await loadCompose();
     for (const [name, svc] of Object.entries(compose.services)) {
-      if (name === 'migrate') continue;
+      if (svc.restart === 'no') continue; // one-shots: migrate, redis-cluster-init
       const test = svc.healthcheck?.test;
       expect(Array.isArray(test) && test.length > 1, `${name} has a healthcheck`).toBe(true);
     }

@@ -75,6 +75,12 @@ export type TypingEvent = z.infer<typeof typingEventSchema>;
 export const aiDeltaEventSchema = z.object({ roomId: uuidSchema, requestId: z.string(), delta: z.string() });
 export type AiDeltaEvent = z.infer<typeof aiDeltaEventSchema>;
 
+export const sessionEndReasonSchema = z.enum(['expired', 'logged_out', 'deleted']);
+export type SessionEndReason = z.infer<typeof sessionEndReasonSchema>;
+/** Sent before the server ends a socket for good: its token expired, was logged out, or its account was deleted. */
+export const sessionEndedEventSchema = z.object({ reason: sessionEndReasonSchema });
+export type SessionEndedEvent = z.infer<typeof sessionEndedEventSchema>;
+
 /** How long a `typing: true` lasts without renewal. */
 export const TYPING_TTL_MS = 5_000;
 
@@ -96,6 +102,7 @@ export const serverEventSchemas = {
   presence: presenceEventSchema,
   typing: typingEventSchema,
   'ai:delta': aiDeltaEventSchema,
+  'session:ended': sessionEndedEventSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export type ClientEventName = keyof typeof clientEvents;

@@ -1,4 +1,6 @@
+import type { RedisTarget } from '@chat/runtime';
 import { startNginx, type NginxServer } from './nginx.js';
+import { startRedisCluster, type RedisCluster } from './redis-cluster.js';
 import { startRedis, type RedisServer } from './redis.js';
 import { startService, type RunningService } from './services.js';
 
@@ -9,6 +11,13 @@ export interface ClusterOptions {
   databaseUrl: string;
   /** An existing Redis; a private one is started (and stopped) when omitted. */
   redisUrl?: string;
+  /**
+   * Start a private Redis Cluster of this many masters (≥ 3) instead of a single Redis.
+   * @default CHAT_REDIS_SHARDS from the environment (how `npm test` runs the cluster suites a second time), else none
+   */
+  redisShards?: number;
+  /** Replicas per master of that cluster. @default 0 */
+  redisReplicas?: number;
   /** @default 2 */
   gateways?: number;
   /** Bot workers. @default 0 */
@@ -24,8 +33,12 @@ export interface ClusterOptions {
 }
 
 export interface Cluster {
+  /** The single Redis's URL, or a cluster node's (the services use `redisTarget`). */
   redisUrl: string;
+  /** Where the services' Redis is: what `createRedis` takes. */
+  redisTarget: RedisTarget;
   redis: RedisServer | undefined;
+  redisCluster: RedisCluster | undefined;
   api: RunningService;
   gateways: RunningService[];
   workers: RunningService[];
@@ -40,10 +53,18 @@ export interface Cluster {
 
 /** The whole cluster as separate processes: API, gateways, workers and nginx on free ports. */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const redis = options.redisUrl ? undefined : await startRedis();
-  const redisUrl = options.redisUrl ?? redis!.url;
+  const shards = options.redisUrl ? undefined : (options.redisShards ?? (Number(process.env.CHAT_REDIS_SHARDS) || undefined));
+  const redisCluster = shards ? await startRedisCluster({ masters: shards, replicasPerMaster: options.redisReplicas ?? 0 }) : undefined;
+  const redis = options.redisUrl || redisCluster ? undefined : await startRedis();
+  const redisUrl = options.redisUrl ?? redisCluster?.url ?? redis!.url;
+  const redisTarget: RedisTarget = { url: redisUrl, clusterNodes: redisCluster?.clusterNodes };
+  const stopRedis = async (): Promise<void> => {
+    await redis?.stop();
+    await redisCluster?.stop();
+  };
   const base = {
     REDIS_URL: redisUrl,
+    ...(redisCluster ? { REDIS_CLUSTER_NODES: redisCluster.clusterNodes.join(',') } : {}),
     DATABASE_URL: options.databaseUrl,
     JWT_SECRET: TEST_JWT_SECRET,
     CORS_ORIGINS: 'http://localhost:8080,http://127.0.0.1:8080',
@@ -89,7 +110,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     let stopped: Promise<void> | undefined;
     return {
       redisUrl,
+      redisTarget,
       redis,
+      redisCluster,
       api,
       gateways,
       workers,
@@ -105,12 +128,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         (stopped ??= (async () => {
           await nginx?.stop();
           await Promise.all([...gateways, ...workers, api].map((s) => s.stop(5_000)));
-          await redis?.stop();
+          await stopRedis();
         })()),
     };
   } catch (err) {
     await Promise.all([...gateways, ...workers].map((s) => s.stop(1_000)));
-    await redis?.stop();
+    await stopRedis();
     throw err;
   }
 }

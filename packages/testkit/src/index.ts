@@ -2,6 +2,7 @@ export * from './ports.js';
 export * from './process.js';
 export { cleanUpNow, removeOnExit } from './lifetime.js';
 export * from './redis.js';
+export * from './redis-cluster.js';
 export * from './postgres.js';
 export * from './nginx.js';
 export * from './services.js';

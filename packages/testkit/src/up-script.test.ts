@@ -17,13 +17,13 @@ function problemsOf(source: Record<string, string>): string[] {
 
 describe("npm run up's environment", () => {
   it('has defaults: 2 gateways, 1 worker, nginx on 8080, private Redis and PostgreSQL, workers stopped within 70 s', () => {
-    expect(loadUpEnv({})).toEqual({ gateways: 2, workers: 1, nginxPort: 8080, redisUrl: undefined, databaseUrl: undefined, workerStopGraceMs: 70_000 });
+    expect(loadUpEnv({})).toEqual({ gateways: 2, workers: 1, nginxPort: 8080, redisUrl: undefined, redisShards: 1, databaseUrl: undefined, workerStopGraceMs: 70_000 });
   });
 
   it('reads every variable, and gives workers 10 s past their AI timeout to stop', () => {
     expect(
-      loadUpEnv({ GATEWAYS: '3', WORKERS: '2', NGINX_PORT: '9090', REDIS_URL: 'redis://r:6379', DATABASE_URL: 'postgres://p/chat', AI_TIMEOUT_MS: '120000' }),
-    ).toEqual({ gateways: 3, workers: 2, nginxPort: 9090, redisUrl: 'redis://r:6379', databaseUrl: 'postgres://p/chat', workerStopGraceMs: 130_000 });
+      loadUpEnv({ GATEWAYS: '3', WORKERS: '2', NGINX_PORT: '9090', REDIS_URL: 'redis://r:6379', REDIS_SHARDS: '3', DATABASE_URL: 'postgres://p/chat', AI_TIMEOUT_MS: '120000' }),
+    ).toEqual({ gateways: 3, workers: 2, nginxPort: 9090, redisUrl: 'redis://r:6379', redisShards: 3, databaseUrl: 'postgres://p/chat', workerStopGraceMs: 130_000 });
   });
 
   it.each([
@@ -36,6 +36,9 @@ describe("npm run up's environment", () => {
     ['GATEWAYS', '1.5'],
     ['WORKERS', '-1'],
     ['REDIS_URL', 'http://localhost:6379'],
+    ['REDIS_SHARDS', '2'],
+    ['REDIS_SHARDS', '0'],
+    ['REDIS_SHARDS', 'three'],
     ['DATABASE_URL', 'mysql://db'],
     ['AI_TIMEOUT_MS', 'soon'],
   ])('refuses %s=%s with a message naming it', (name, value) => {

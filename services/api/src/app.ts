@@ -15,7 +15,6 @@ import { jsonBody } from './http/json-body.js';
 import { notFound } from './http/not-found.js';
 import { requestLog } from './http/request-log.js';
 import { historyRoutes } from './messages/history.routes.js';
-import { createChatEmitter } from './realtime/chat-emitter.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { roomRoutes } from './rooms/rooms.routes.js';
 
@@ -59,7 +58,6 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Api {
     store: createStore(deps.orm, { messagePoolMax: 4 }),
     redis: deps.redis,
     logger,
-    emitter: deps.emitter ?? createChatEmitter(deps.redis, logger),
   };
 
   const registry = createRegistry('api');

@@ -1,2 +1,2 @@
 export { createApi, type Api, type ApiOptions, type ListeningAddress } from './app.js';
-export type { ApiDeps, ChatEmitter } from './context.js';
+export type { ApiDeps } from './context.js';

@@ -9,7 +9,7 @@ const log = logger.child({ module: 'main' });
 
 try {
   const orm = await connectOrm({ databaseUrl: config.databaseUrl }, logger);
-  const redis = createRedis(config.redisUrl);
+  const redis = createRedis(config.redis);
   redis.on('error', (err: unknown) => log.warn({ err: safeError(err) }, 'redis connection error'));
   const api = createApi({ config, orm, redis, logger });
 

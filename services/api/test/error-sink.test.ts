@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { knex as createKnex } from '@mikro-orm/postgresql';
 import { errorBodySchema } from '@chat/contract';
 import { createLogger, createRedis } from '@chat/runtime';
-import { freePort, startRedis, type RedisServer } from '@chat/testkit';
+import { freePort, startRedis, waitFor, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { errorSink } from '../src/http/error-sink.js';
 import { startTcpProxy } from './tcp-proxy.js';
@@ -85,10 +86,18 @@ describe('the API error sink', () => {
     const admin = knexFor(databaseUrl);
     cleanups.push(() => db.destroy(), () => admin.destroy());
     const reply = await answerTo('pg-terminated', async () => {
-      const { rows } = await db.raw<{ rows: { pid: number }[] }>('select pg_backend_pid() as pid');
-      const victim = db.raw('select pg_sleep(5)');
-      await new Promise((r) => setTimeout(r, 200));
-      await admin.raw('select pg_terminate_backend(?)', [rows[0]!.pid]);
+      const marker = `victim-${randomUUID()}`;
+      // A knex query runs once something awaits it: start it now.
+      const victim = Promise.resolve(db.raw(`select pg_sleep(5), '${marker}'`));
+      // The backend that runs it, once it does (a pooled connection's pid read earlier may not be the one).
+      let pid: number | undefined;
+      await waitFor('the statement to run', async () => {
+        const pattern = `%${marker}%`;
+        const { rows } = await admin.raw<{ rows: { pid: number }[] }>('select pid from pg_stat_activity where query like ? and pid <> pg_backend_pid()', [pattern]);
+        pid = rows[0]?.pid;
+        return pid !== undefined;
+      });
+      await admin.raw('select pg_terminate_backend(?)', [pid!]);
       return victim;
     });
     expect([reply.status, reply.code]).toEqual([503, 'unavailable']);

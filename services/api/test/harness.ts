@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TEST_JWT_SECRET } from '@chat/testkit';
 import type { AuthResponse, Room } from '@chat/contract';
-import { createLogger, createRedis, loadApiConfig, type Redis } from '@chat/runtime';
+import { createLogger, createRedis, loadApiConfig, type RedisClient } from '@chat/runtime';
 import { createOrm, createStore, type Orm, type Store } from '@chat/store';
 import { createApi, type Api, type ApiOptions } from '../src/index.js';
 
@@ -10,7 +10,7 @@ export interface TestApi {
   api: Api;
   orm: Orm;
   store: Store;
-  redis: Redis;
+  redis: RedisClient;
   /** Stops the API and closes its ORM and Redis client. */
   close(): Promise<void>;
 }
@@ -35,7 +35,7 @@ export async function startTestApi({ databaseUrl, redisUrl, env = {}, redisComma
     ...env,
   });
   const orm = await createOrm({ databaseUrl: config.databaseUrl, poolMax: 4 });
-  const redis = createRedis(config.redisUrl, {
+  const redis = createRedis(config.redis, {
     maxRetriesPerRequest: 1,
     connectTimeout: 1_000,
     ...(redisCommandTimeoutMs === undefined ? {} : { commandTimeout: redisCommandTimeoutMs }),

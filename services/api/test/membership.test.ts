@@ -2,23 +2,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, waitFor, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { historyResponseSchema, roomSchema } from '@chat/contract';
-import { chatRoom, userRoom } from '@chat/runtime';
 import { client, startTestApi, type Client, type TestApi } from './harness.js';
-import { startSocketServer } from './socket-fixture.js';
+import { recordChannels } from './channel-recorder.js';
 
 let redis: RedisServer;
 let api: TestApi;
 let http: Client;
-let sockets: Awaited<ReturnType<typeof startSocketServer>>;
+let channels: Awaited<ReturnType<typeof recordChannels>>;
 
 beforeAll(async () => {
   redis = await startRedis();
   api = await startTestApi({ databaseUrl: await useTestDatabase(), redisUrl: redis.url });
   http = client(api.url);
-  sockets = await startSocketServer(redis.url);
+  channels = await recordChannels(redis.url);
 });
 afterAll(async () => {
-  await sockets?.close();
+  await channels?.close();
   await api?.close();
   await redis?.stop();
 });
@@ -54,45 +53,34 @@ describe('concurrent joins', () => {
   });
 });
 
-describe('REST leave and sockets', () => {
-  it("takes the leaving user's sockets out of the Socket.IO room, so they get none of its later messages", async () => {
+describe('REST leave and the gateways', () => {
+  it("publishes the user's leave on the room's channel right after their \"left\" message, so gateways take their sockets out", async () => {
     const owner = await http.register();
     const guest = await http.register();
     const latecomer = await http.register();
     const room = await http.createRoom(owner.token);
     await http.post(`/api/rooms/${room.id}/join`, { token: guest.token });
-
-    // As a gateway places them: every socket of a user sits in that user's room, and in the chat rooms it joined.
-    const leaving = await sockets.connect([userRoom(guest.user.id), chatRoom(room.id)]);
-    const leavingElsewhere = await sockets.connect([userRoom(guest.user.id), chatRoom(room.id)]);
-    const staying = await sockets.connect([userRoom(owner.user.id), chatRoom(room.id)]);
+    const channel = await channels.room(room.id);
 
     expect((await http.post(`/api/rooms/${room.id}/leave`, { token: guest.token })).status).toBe(200);
-    await waitFor('the leave message', () => staying.messages.length === 1);
     await http.post(`/api/rooms/${room.id}/join`, { token: latecomer.token });
-    await waitFor('the join message', () => staying.messages.length === 2);
+    await waitFor('the leave and the join', () => channel.events.length === 3);
 
-    expect(staying.messages.map((m) => m.content)).toEqual([
-      `${guest.user.username} left the room`,
-      `${latecomer.user.username} joined the room`,
+    expect(channel.events).toEqual([
+      { kind: 'messages', messages: [expect.objectContaining({ seq: 2, content: `${guest.user.username} left the room` })] },
+      { kind: 'leave', leave: { roomId: room.id, userId: guest.user.id } },
+      { kind: 'messages', messages: [expect.objectContaining({ seq: 3, content: `${latecomer.user.username} joined the room` })] },
     ]);
-    // The leave message itself still reached them (it was sent before they were taken out); nothing after it did.
-    for (const socket of [leaving, leavingElsewhere]) {
-      expect(socket.messages.map((m) => m.content)).toEqual([`${guest.user.username} left the room`]);
-      expect(socket.socket.connected).toBe(true);
-    }
   });
 
-  it('takes them out even when the user was no longer a member (a repeated leave)', async () => {
+  it('publishes the leave even when the user was no longer a member (a repeated leave), with no message', async () => {
     const owner = await http.register();
     const guest = await http.register();
     const room = await http.createRoom(owner.token);
-    const stale = await sockets.connect([userRoom(guest.user.id), chatRoom(room.id)]);
-    const staying = await sockets.connect([userRoom(owner.user.id), chatRoom(room.id)]);
+    const channel = await channels.room(room.id);
 
     expect((await http.post(`/api/rooms/${room.id}/leave`, { token: guest.token })).body).toEqual({ ok: true });
-    await http.post(`/api/rooms/${room.id}/join`, { token: guest.token });
-    await waitFor('the join message', () => staying.messages.length === 1);
-    expect(stale.messages).toEqual([]);
+    await waitFor('the leave', () => channel.events.length === 1);
+    expect(channel.events).toEqual([{ kind: 'leave', leave: { roomId: room.id, userId: guest.user.id } }]);
   });
 });

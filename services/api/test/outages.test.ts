@@ -42,7 +42,7 @@ const expectUnavailable = (res: Reply, what: string) => {
 describe('Redis failing in the middle of a request', () => {
   it('answers GET /api/rooms/:roomId with 503 unavailable when the presence lookup fails, and recovers', async () => {
     // Only the presence read is cut: the token check before it still reaches Redis.
-    redisProxy.cutOn(/presence:room:/);
+    redisProxy.cutOn(/presence:\{presence\}:room:/);
     try {
       expectUnavailable(await http.get(`/api/rooms/${room.id}`, { token: alice.token }), 'room details');
     } finally {
@@ -66,7 +66,7 @@ describe('Redis failing in the middle of a request', () => {
 
   it('still answers a join 200 when only its broadcast fails (the membership and message are committed)', async () => {
     const guest = await http.register();
-    redisProxy.cutOn(/\r\npublish\r\n/i);
+    redisProxy.cutOn(/\r\nspublish\r\n/i);
     try {
       const res = await http.post(`/api/rooms/${room.id}/join`, { token: guest.token });
       expect(res.status).toBe(200);

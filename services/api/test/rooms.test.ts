@@ -4,23 +4,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, waitFor, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { roomDetailsSchema, roomSchema, type Room } from '@chat/contract';
-import { chatRoom, redisKeys, tokenRoom } from '@chat/runtime';
+import { redisKeys } from '@chat/runtime';
 import { client, startTestApi, type Client, type TestApi } from './harness.js';
-import { startSocketServer } from './socket-fixture.js';
+import { recordChannels } from './channel-recorder.js';
 
 let redis: RedisServer;
 let api: TestApi;
 let http: Client;
-let sockets: Awaited<ReturnType<typeof startSocketServer>>;
+let channels: Awaited<ReturnType<typeof recordChannels>>;
 
 beforeAll(async () => {
   redis = await startRedis();
   api = await startTestApi({ databaseUrl: await useTestDatabase(), redisUrl: redis.url });
   http = client(api.url);
-  sockets = await startSocketServer(redis.url);
+  channels = await recordChannels(redis.url);
 });
 afterAll(async () => {
-  await sockets?.close();
+  await channels?.close();
   await api?.close();
   await redis?.stop();
 });
@@ -173,7 +173,7 @@ describe('join and leave', () => {
     const owner = await http.register();
     const guest = await http.register();
     const room = await http.createRoom(owner.token);
-    const listener = await sockets.connect([chatRoom(room.id)]);
+    const listener = await channels.room(room.id);
 
     const joined = await http.post(`/api/rooms/${room.id}/join`, { token: guest.token });
     expect(joined.status).toBe(200);
@@ -186,8 +186,8 @@ describe('join and leave', () => {
     expect(history.body.messages).toEqual([
       expect.objectContaining({ seq: 1, type: 'system', content: `${guest.user.username} joined the room`, sender: null, clientId: null }),
     ]);
-    await waitFor('the broadcast system message', () => listener.messages.length > 0);
-    expect(listener.messages).toEqual(history.body.messages);
+    await waitFor('the broadcast system message', () => listener.messages().length > 0);
+    expect(listener.messages()).toEqual(history.body.messages);
   });
 
   it('leave removes the membership once, stores and broadcasts a system message, and is idempotent', async () => {
@@ -195,7 +195,7 @@ describe('join and leave', () => {
     const guest = await http.register();
     const room = await http.createRoom(owner.token);
     await http.post(`/api/rooms/${room.id}/join`, { token: guest.token });
-    const listener = await sockets.connect([chatRoom(room.id)]);
+    const listener = await channels.room(room.id);
 
     const left = await http.post(`/api/rooms/${room.id}/leave`, { token: guest.token });
     expect(left.status).toBe(200);
@@ -207,8 +207,8 @@ describe('join and leave', () => {
       `${guest.user.username} joined the room`,
       `${guest.user.username} left the room`,
     ]);
-    await waitFor('the broadcast system message', () => listener.messages.length > 0);
-    expect(listener.messages.map((m) => m.content)).toEqual([`${guest.user.username} left the room`]);
+    await waitFor('the broadcast system message', () => listener.messages().length > 0);
+    expect(listener.messages().map((m) => m.content)).toEqual([`${guest.user.username} left the room`]);
     expect((await http.get(`/api/rooms/${room.id}`, { token: owner.token })).body.memberCount).toBe(1);
     // No longer a member: the history is closed to them.
     expect((await http.get(`/api/rooms/${room.id}/messages`, { token: guest.token })).status).toBe(403);
@@ -253,19 +253,15 @@ describe('join and leave', () => {
   });
 });
 
-describe('logout and sockets', () => {
-  it('disconnects the sockets that authenticated with the token, on any Socket.IO server, and no others', async () => {
+describe('logout and the gateways', () => {
+  it("asks every gateway, on the control channel, to end the token's sessions (only that token's), and refuses the token from then on", async () => {
     const first = await http.register();
-    const second = await http.register();
     const { jti } = jwt.decode(first.token) as { jti: string };
-    const { jti: otherJti } = jwt.decode(second.token) as { jti: string };
-    const loggedOut = await sockets.connect([tokenRoom(jti)]);
-    const untouched = await sockets.connect([tokenRoom(otherJti)]);
+    const before = channels.control.length;
 
     expect((await http.post('/api/auth/logout', { token: first.token })).status).toBe(204);
-    await waitFor('the socket to be disconnected', () => loggedOut.disconnectReason() !== undefined);
-    expect(loggedOut.disconnectReason()).toBe('io server disconnect');
-    expect(untouched.socket.connected).toBe(true);
+    await waitFor('the control event', () => channels.control.length > before);
+    expect(channels.control.slice(before)).toEqual([{ kind: 'end-sessions', userId: first.user.id, tokenId: jti, reason: 'logged_out' }]);
     expect((await http.get('/api/me', { token: first.token })).status).toBe(401);
   });
 });

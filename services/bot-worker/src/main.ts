@@ -6,8 +6,8 @@ import { createBotWorker } from './worker.js';
 const config = loadOrExit(() => loadWorkerConfig());
 const logger = createLogger({ service: 'bot-worker', level: config.logLevel });
 
-const connection = createRedis(config.redisUrl, { forWorker: true, connectionName: 'bot-worker:queues' });
-const publisher = createRedis(config.redisUrl, { connectionName: 'bot-worker:publisher' });
+const connection = createRedis(config.redis, { forWorker: true, connectionName: 'bot-worker:queues' });
+const publisher = createRedis(config.redis, { connectionName: 'bot-worker:publisher' });
 // ioredis reconnects by itself; without a listener it would print "Unhandled error event" outside the logs.
 for (const [name, client] of Object.entries({ connection, publisher })) {
   client.on('error', (err: unknown) => logger.warn({ client: name, err: safeError(err) }, 'redis connection error'));

@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import { QUEUE_AI, QUEUE_STOCK, type AiJob, type BotJobResult, type StockJob } from '@chat/contract';
-import { createRegistry, safeError, type Logger, type Redis, type Registry, type WorkerConfig } from '@chat/runtime';
+import { createRegistry, redisKeys, safeError, type Logger, type RedisClient, type Registry, type WorkerConfig } from '@chat/runtime';
 import { createStore, type Orm } from '@chat/store';
 import { createAiClient, type AiClient } from './ai/ai.client.js';
 import { createAiProcessor } from './ai/ai.worker.js';
@@ -14,9 +14,9 @@ import { createReplyPublisher } from './replies/reply.publisher.js';
 
 export interface BotWorkerDeps {
   /** BullMQ's connection; must be created with `maxRetriesPerRequest: null` (`createRedis(url, {forWorker: true})`). */
-  connection: Redis;
-  /** Publishes the room broadcasts (`@socket.io/redis-emitter`, key `socket.io`). */
-  publisher: Redis;
+  connection: RedisClient;
+  /** Publishes replies and AI deltas on their rooms' channels. */
+  publisher: RedisClient;
   orm: Orm;
   logger: Logger;
   /** @default a new registry labelled `bot-worker` */
@@ -28,7 +28,7 @@ export interface BotWorkerDeps {
 }
 
 /** The worker's settings: the bot worker's part of the configuration `loadWorkerConfig` reads (its defaults live there). */
-export type BotWorkerConfig = Omit<WorkerConfig, 'nodeEnv' | 'logLevel' | 'redisUrl' | 'databaseUrl' | 'port' | 'host'>;
+export type BotWorkerConfig = Omit<WorkerConfig, 'nodeEnv' | 'logLevel' | 'redis' | 'databaseUrl' | 'port' | 'host'>;
 
 export interface BotWorker {
   /** Starts consuming both queues; resolves once the workers are connected. */
@@ -85,6 +85,7 @@ export function createBotWorker(deps: BotWorkerDeps, config: BotWorkerConfig): B
 
   const base = (concurrency: number, ratePerSecond: number): WorkerOptions => ({
     connection: deps.connection,
+    prefix: redisKeys.queuePrefix,
     autorun: false,
     concurrency,
     ...(ratePerSecond > 0 ? { limiter: { max: ratePerSecond, duration: 1000 } } : {}),

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { commandRequestId, createRedis, type Redis } from '@chat/runtime';
+import { commandRequestId, createRedis, redisKeys, type RedisClient } from '@chat/runtime';
 import { sleep, waitFor } from '@chat/testkit';
 import { startHarness, type Harness } from './support/harness.js';
 
 let h: Harness;
-let redis: Redis;
+let redis: RedisClient;
 beforeAll(async () => {
   h = await startHarness();
   redis = createRedis(h.redis.url);
@@ -75,9 +75,9 @@ describe('a reply reaches the room once per job', () => {
     await waitFor('the first worker to ask Stooq', () => h.stooq.requests('twice.us').length === 1);
     await h.startWorker(fast);
     // The first worker's lock is gone (a long GC pause, a Redis failover): the job is taken back while it runs.
-    await redis.del(`bull:stock:${jobId}:lock`);
+    await redis.del(`${redisKeys.queuePrefix}:stock:${jobId}:lock`);
     // Earlier tests' workers (30 s stalled interval) left the queue's check throttle behind.
-    await redis.del('bull:stock:stalled-check');
+    await redis.del(`${redisKeys.queuePrefix}:stock:stalled-check`);
     await waitFor('a second run of the job to ask Stooq', () => h.stooq.requests('twice.us').length === 2, 10_000);
     h.stooq.release();
 

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
-import { createRedis, createStatusServer } from '@chat/runtime';
+import { createRedis, createStatusServer, redisKeys } from '@chat/runtime';
 import { freePort, sleep, startRedis, startService, waitFor, type RunningService } from '@chat/testkit';
 import { createBotWorker } from '../src/index.js';
 import { logger, startHarness, type Harness } from './support/harness.js';
@@ -66,7 +66,7 @@ describe('several workers', () => {
     await doomed.kill();
     // The first test's workers (30 s stalled interval) left the queue's check throttle behind.
     const raw = createRedis(h.redis.url);
-    await raw.del('bull:stock:stalled-check');
+    await raw.del(`${redisKeys.queuePrefix}:stock:stalled-check`);
     await raw.quit();
     await h.startWorker({ lockDurationMs: 2000, stalledIntervalMs: 500 });
 

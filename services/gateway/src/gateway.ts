@@ -1,7 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
-import type { Redis } from 'ioredis';
 import type { Ack } from '@chat/contract';
 import {
   chatRoom,
@@ -13,10 +12,13 @@ import {
   statusListener,
   userRoom,
   withTimeout,
+  ShardedSubscriptions,
   type CommandQueues,
   type GatewayConfig,
   type Logger,
+  type RedisClient,
   type Registry,
+  type ShardedSubscriber,
 } from '@chat/runtime';
 import { createStore, type Orm } from '@chat/store';
 import { handshakeAuth } from './auth/handshake.js';
@@ -35,15 +37,16 @@ import { gateNewSessions } from './socket/new-session-gate.js';
 import { originGuard } from './socket/origin.js';
 import { sessionIdGenerator } from './socket/session-id.js';
 import type { ClientEvent, GatewayServer } from './socket/types.js';
+import { controlListener } from './sessions/control.listener.js';
 import { TypingTracker } from './typing/typing.tracker.js';
 
 export interface GatewayDeps {
   config: GatewayConfig;
   orm: Orm;
   /** Commands (presence, rate limits, token denylist), the adapter's and the message path's publishing. */
-  redis: Redis;
-  /** The adapter's and the message path's subscriptions: a connection of its own. */
-  subscriber: Redis;
+  redis: RedisClient;
+  /** The adapter's and the room and control channels' sharded subscriptions: a connection of its own. */
+  subscriber: ShardedSubscriber;
   /** Where commands become jobs for the bot workers. */
   queues: CommandQueues;
   logger: Logger;
@@ -55,7 +58,7 @@ export interface Gateway {
   io: GatewayServer;
   replicaId: string;
   registry: Registry;
-  /** Subscribes to stored messages, clears stale presence of an earlier run under this replica id and starts heartbeat and sweeps. Call before listening. */
+  /** Subscribes to the control channel, clears stale presence of an earlier run under this replica id and starts heartbeat and sweeps. Call before listening. */
   start(): Promise<void>;
   /**
    * Stops accepting sessions, commits the sends already accepted, closes every
@@ -103,7 +106,8 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     pingTimeout: options.pingTimeoutMs,
     cors: { origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: true },
     allowRequest: originGuard(config.corsOrigins),
-    adapter: createAdapter(redis, deps.subscriber, { key: redisKeys.adapterPrefix }),
+    // Sharded pub/sub, a channel per room (dynamic): a broadcast into a room reaches only the replicas that hold it.
+    adapter: createShardedAdapter(redis, deps.subscriber, { channelPrefix: redisKeys.adapterPrefix, subscriptionMode: 'dynamic' }),
   });
   io = server;
   gateNewSessions(httpServer, options.path, () => accepting);
@@ -118,21 +122,24 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
   }
 
   // The message path is made below; the gauge reads it when scraped.
-  const metrics = createGatewayMetrics(registry, connectedSockets, () => messages.pending);
+  const metrics = createGatewayMetrics(registry, connectedSockets, () => messages.pending, () => subscriptions.size);
   const typingBroadcast = (roomId: string, user: { id: string; username: string }, isTyping: boolean): void => {
     server.to(chatRoom(roomId)).except(userRoom(user.id)).emit('typing', { roomId, user, isTyping });
   };
   const limits = createSendLimits(redis, { messagesPerMinute: config.messageLimit, commandsPerMinute: config.commandLimit });
+  const subscriptions = new ShardedSubscriptions(deps.subscriber);
+  const control = controlListener({ server, subscriptions, logger: base });
   const messages = createMessagePath({
     server,
     store,
     limits,
     publisher: redis,
-    subscriber: deps.subscriber,
+    subscriptions,
     logger: base,
     replicaId: config.replicaId,
     onBatch: (size) => metrics.commitBatchSize.observe(size),
     onDelivered: (count) => metrics.delivered.inc(count),
+    onRoomPayload: (self) => metrics.roomPayloads.inc({ from: self ? 'self' : 'other' }),
     commitDelayMs: config.commitDelayMs,
     maxBatchSize: options.maxBatchSize,
     maxConcurrentCommits: options.maxConcurrentCommits,
@@ -220,7 +227,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     replicaId: config.replicaId,
     registry,
     start: async () => {
-      await Promise.all([messages.start(), presence.start()]);
+      await Promise.all([control.start(), presence.start()]);
     },
     stop: () =>
       (stopping ??= (async () => {
@@ -243,6 +250,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
               },
             },
             { name: 'stop message delivery', run: () => messages.stop() },
+            { name: 'leave the channels', run: () => subscriptions.close() },
             { name: 'clear presence', run: () => presence.stop() },
             { name: 'close connections', run: () => httpServer.closeAllConnections() },
             { name: 'close the message store', run: () => store.close() },

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { createCommandQueues, createLogger, createRedis, exitOnSignals, loadGatewayConfig, loadOrExit, safeError } from '@chat/runtime';
+import { createCommandQueues, createLogger, createRedis, createSubscriber, exitOnSignals, loadGatewayConfig, loadOrExit, safeError } from '@chat/runtime';
 import { createOrm } from '@chat/store';
 import { createGateway } from './gateway.js';
 
@@ -7,11 +7,11 @@ const config = loadOrExit(() => loadGatewayConfig());
 const logger = createLogger({ service: 'gateway', level: config.logLevel }).child({ replicaId: config.replicaId });
 
 const orm = await createOrm({ databaseUrl: config.databaseUrl, poolMax: 10 });
-const redis = createRedis(config.redisUrl, { connectionName: `gateway:${config.replicaId}` });
+const redis = createRedis(config.redis, { connectionName: `gateway:${config.replicaId}` });
 // Subscriber mode needs a connection of its own; it must also wait out outages rather than fail commands.
 // The other two time their commands out (createRedis), so a hung Redis cannot hold a handler.
-const subscriber = createRedis(config.redisUrl, { connectionName: `gateway:${config.replicaId}:sub`, forSubscriber: true });
-const queueConnection = createRedis(config.redisUrl, { connectionName: `gateway:${config.replicaId}:queues` });
+const subscriber = createSubscriber(config.redis, { connectionName: `gateway:${config.replicaId}:sub` });
+const queueConnection = createRedis(config.redis, { connectionName: `gateway:${config.replicaId}:queues` });
 for (const [name, client] of Object.entries({ redis, subscriber, queueConnection })) {
   client.on('error', (err: unknown) => logger.warn({ client: name, err: safeError(err) }, 'redis connection error'));
 }

@@ -8,9 +8,24 @@ export interface GatewayMetrics {
   /** Messages stored per group commit. */
   commitBatchSize: Histogram;
   presenceChanges: Counter<'status'>;
+  /** Payloads Redis handed this replica on room channels, by whether it had published them itself. */
+  roomPayloads: Counter<'from'>;
 }
 
-export function createGatewayMetrics(registry: Registry, connectedSockets: () => number, sendsAwaitingCommit: () => number): GatewayMetrics {
+export function createGatewayMetrics(
+  registry: Registry,
+  connectedSockets: () => number,
+  sendsAwaitingCommit: () => number,
+  roomChannels: () => number,
+): GatewayMetrics {
+  new Gauge({
+    name: 'chat_room_channels_subscribed',
+    help: 'Room channels this replica reads: one per room it holds a socket in (plus the control channel)',
+    registers: [registry],
+    collect() {
+      this.set(roomChannels());
+    },
+  });
   new Gauge({
     name: 'chat_sends_awaiting_commit',
     help: 'Chat messages accepted by this replica and not yet committed (waiting for a group commit, or in one)',
@@ -50,6 +65,12 @@ export function createGatewayMetrics(registry: Registry, connectedSockets: () =>
       name: 'chat_presence_changes_total',
       help: 'Presence events emitted by this replica',
       labelNames: ['status'],
+      registers: [registry],
+    }),
+    roomPayloads: new Counter({
+      name: 'chat_room_channel_payloads_total',
+      help: 'Payloads received on room channels (stored messages, AI deltas, leaves); from="self": published by this replica, skipped',
+      labelNames: ['from'],
       registers: [registry],
     }),
   };

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Emitter } from '@socket.io/redis-emitter';
-import { chatRoom, onlineUserIds, publishMessages, redisKeys, userRoom } from '@chat/runtime';
+import { encodeRoomMessages, onlineUserIds, publishControl, publishMessages, publishRoomLeave, redisKeys } from '@chat/runtime';
 import type { Orm } from '@chat/store';
-import type { ServerToClientEvents, UserRef } from '@chat/contract';
-import { startRedis, type RedisServer } from '@chat/testkit';
+import type { SessionEndedEvent, UserRef } from '@chat/contract';
+import { startRedis, waitFor, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { call, closeAll, connect, Inbox, ok, rawCall, type ChatSocket } from './support/client.js';
 import { createRoom, createUser, tokenFor } from './support/fixtures.js';
@@ -131,7 +130,7 @@ describe('message:send', () => {
     // A message another process stores and publishes (a bot reply, the API's system message) reaches the same sockets.
     const [stored] = await gw.store.messages.append([{ roomId: room, type: 'system', content: 'from elsewhere' }]);
     if (!stored?.ok) throw new Error('not stored');
-    await publishMessages(gw.redis, 'api', [stored.json]);
+    await publishMessages(gw.redis, 'api', [stored]);
     await inbox.waitFor('the remote message', () => inbox.messagesIn(room).length === 2);
     expect(await delivered()).toBe(before + 6);
   });
@@ -152,10 +151,24 @@ describe('message:send', () => {
       [lost.message.seq + 1, 'after it'],
     ]);
     // The late copy of a delivered seq (say, a publish that was only slow) is not delivered again.
-    await publishMessages(gw.redis, 'api', [lost.json]);
+    await publishMessages(gw.redis, 'api', [lost]);
     ok(await call(a, 'message:send', { roomId: room, content: 'third', clientId: 'after-lost-2' }));
     await inbox.waitFor('the third', () => inbox.messagesIn(room).length === 3);
     expect(inbox.messagesIn(room).map((m) => m.seq)).toEqual([1, 2, 3].map((i) => lost.message.seq - 1 + i));
+  });
+
+  it('reads from PostgreSQL what was published while its channel connection was away, once it is back', async () => {
+    const room = await createRoom(orm, alice, [bob]);
+    const b = await open(bob);
+    const inbox = new Inbox(b);
+    ok(await call(b, 'room:join', { roomId: room }));
+    const [lost] = await gw.store.messages.append([{ roomId: room, type: 'system', content: 'published into the void' }]);
+    if (!lost?.ok) throw new Error('not stored');
+    // Back to back in Redis: the subscriber connections are cut, then the message is published to nobody.
+    const { channel, payload } = encodeRoomMessages('api', room, [lost.json]);
+    await gw.redis.pipeline().call('CLIENT', 'KILL', 'TYPE', 'pubsub').spublish(channel, payload).exec();
+    await inbox.waitFor('the lost message', () => inbox.messagesIn(room).length === 1);
+    expect(inbox.messagesIn(room)).toEqual([lost.message]);
   });
 
   it('refuses a socket that has not joined the room, for sends and typing', async () => {
@@ -223,21 +236,51 @@ describe('typing and room:leave', () => {
     expect(await call(a, 'message:send', { roomId: room, content: 'hi', clientId: 'x' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
 
-  it('treats a socketsLeave from another process (the API, over the emitter) like room:leave', async () => {
+  it("treats a REST leave (the API's \"left\" message, then its leave, on the room's channel) like room:leave for every socket of the user", async () => {
     const room = await createRoom(orm, alice, [bob]);
-    const [a, b] = [await open(alice), await open(bob)];
-    const [inboxA, inboxB] = [new Inbox(a), new Inbox(b)];
-    ok(await call(a, 'room:join', { roomId: room }));
-    ok(await call(b, 'room:join', { roomId: room }));
+    const [a, a2, b] = [await open(alice), await open(alice), await open(bob)];
+    const [inboxA, inboxA2, inboxB] = [new Inbox(a), new Inbox(a2), new Inbox(b)];
+    for (const s of [a, a2, b]) ok(await call(s, 'room:join', { roomId: room }));
     ok(await call(a, 'typing', { roomId: room, isTyping: true }));
     await inboxB.waitFor('typing', () => inboxB.typing.some((t) => t.isTyping));
-    new Emitter<ServerToClientEvents>(gw.redis, { key: redisKeys.adapterPrefix }).in(userRoom(alice.id)).socketsLeave(chatRoom(room));
+    // What the API does: store the "left" message, publish it, then publish the leave.
+    const [left] = await gw.store.messages.append([{ roomId: room, type: 'system', content: 'alice left the room' }]);
+    if (!left?.ok) throw new Error('not stored');
+    await publishMessages(gw.redis, 'api', [left]);
+    await publishRoomLeave(gw.redis, 'api', { roomId: room, userId: alice.id });
     await inboxB.waitFor('alice offline', () => inboxB.presence.some((p) => p.user.id === alice.id && p.status === 'offline'));
+    // Her own "left" message reached both her sockets before they were taken out.
+    for (const inbox of [inboxA, inboxA2]) expect(inbox.messagesIn(room).map((m) => m.content)).toEqual(['alice left the room']);
     expect(inboxB.typing.at(-1)).toMatchObject({ user: alice, isTyping: false });
     expect(await onlineUserIds(gw.redis, room)).toEqual(new Set([bob.id]));
     expect(await call(a, 'message:send', { roomId: room, content: 'hi', clientId: 'gone' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     ok(await call(b, 'message:send', { roomId: room, content: 'only bob hears this', clientId: 'bob-after' }));
-    await inboxB.waitFor('own message', () => inboxB.messagesIn(room).length === 1);
-    expect(inboxA.messagesIn(room)).toEqual([]);
+    await inboxB.waitFor('own message', () => inboxB.messagesIn(room).length === 2);
+    for (const inbox of [inboxA, inboxA2]) expect(inbox.messagesIn(room).map((m) => m.content)).toEqual(['alice left the room']);
+  });
+});
+
+describe('sessions ended by the API', () => {
+  it("ends a logged-out token's sockets, each told why first, and leaves the user's other sessions alone", async () => {
+    const tokenA = tokenFor(carol);
+    const tokenB = tokenFor(carol);
+    const [loggedOut, sameToken, otherSession] = [await connect(gw.url, tokenA), await connect(gw.url, tokenA), await connect(gw.url, tokenB)];
+    sockets.push(loggedOut, sameToken, otherSession);
+    const heard: Record<string, (SessionEndedEvent | string)[]> = { loggedOut: [], sameToken: [], otherSession: [] };
+    for (const [name, socket] of Object.entries({ loggedOut, sameToken, otherSession })) {
+      socket.on('session:ended', (event) => heard[name]!.push(event));
+      socket.on('disconnect', (reason) => heard[name]!.push(reason));
+    }
+    const { jti } = JSON.parse(Buffer.from(tokenA.split('.')[1]!, 'base64url').toString()) as { jti: string };
+    await publishControl(gw.redis, { kind: 'end-sessions', userId: carol.id, tokenId: jti, reason: 'logged_out' });
+    await waitFor('both sockets of the token to end', () => heard.loggedOut!.length === 2 && heard.sameToken!.length === 2);
+    for (const name of ['loggedOut', 'sameToken']) expect(heard[name]).toEqual([{ reason: 'logged_out' }, 'io server disconnect']);
+    expect(otherSession.connected).toBe(true);
+    expect(heard.otherSession).toEqual([]);
+
+    // Without a token id: every session of the user (an account deleted).
+    await publishControl(gw.redis, { kind: 'end-sessions', userId: carol.id, reason: 'deleted' });
+    await waitFor('the other session to end', () => heard.otherSession!.length === 2);
+    expect(heard.otherSession).toEqual([{ reason: 'deleted' }, 'io server disconnect']);
   });
 });

@@ -75,13 +75,16 @@ describe('handshake', () => {
     expect(overPolling.message).toBe('unauthorized');
   });
 
-  it('disconnects each socket when its own token expires, and no other', async () => {
+  it('ends each socket when its own token expires, telling it so first, and no other', async () => {
     const [soon, later, lasting] = await Promise.all([connect(gw.url, tokenFor(alice, 2)), connect(gw.url, tokenFor(alice, 3)), connect(gw.url, tokenFor(alice))]);
+    const told: unknown[] = [];
+    soon.on('session:ended', (event) => told.push(event));
     // One that leaves first must not trip the timer of the others.
     const gone = await connect(gw.url, tokenFor(alice, 2));
     gone.close();
     const laterGone = disconnection(later, 6_000);
     expect(await disconnection(soon, 5_000)).toBe('io server disconnect');
+    expect(told).toEqual([{ reason: 'expired' }]);
     // The token of `later` is valid for a second more.
     expect(later.connected).toBe(true);
     expect(await laterGone).toBe('io server disconnect');

@@ -16,11 +16,20 @@ export interface ChatCluster {
   stop(): Promise<void>;
 }
 
-/** API, `gateways` gateway processes and nginx, on a private Redis and a fresh database. */
-export async function startChatCluster(gateways: 2 | 3, gatewayEnv: Record<string, string> = {}): Promise<ChatCluster> {
+/**
+ * API, `gateways` gateway processes and nginx, on a private Redis (a Redis Cluster under
+ * CHAT_REDIS_SHARDS, or as `redis` asks) and a fresh database.
+ */
+export async function startChatCluster(
+  gateways: 2 | 3,
+  gatewayEnv: Record<string, string> = {},
+  redis: { shards?: number; replicas?: number } = {},
+): Promise<ChatCluster> {
   const cluster = await startCluster({
     databaseUrl: await useTestDatabase(),
     gateways,
+    redisShards: redis.shards,
+    redisReplicas: redis.replicas,
     gatewayEnv: { ...(process.env.CLUSTER_LOG_LEVEL ? { LOG_LEVEL: process.env.CLUSTER_LOG_LEVEL } : {}), ...gatewayEnv },
     echo: process.env.CLUSTER_ECHO === '1',
   });

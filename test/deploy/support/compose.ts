@@ -14,7 +14,8 @@ export interface ComposeService {
   expose?: (string | number)[];
   container_name?: string;
   healthcheck?: { test?: string[] | string; disable?: boolean };
-  depends_on?: Record<string, { condition?: string }> | string[];
+  depends_on?: Record<string, { condition?: string; required?: boolean }> | string[];
+  profiles?: string[];
   volumes?: (string | { type?: string; source?: string; target?: string })[];
   restart?: string;
   [key: string]: unknown;

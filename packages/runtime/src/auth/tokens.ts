@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { Redis } from 'ioredis';
 import { AppError, uuidSchema, type UserRef } from '@chat/contract';
+import type { RedisClient } from '../redis/client.js';
 import { redisKeys } from '../redis/keys.js';
 
 /** The one algorithm tokens are signed and verified with. */
@@ -45,7 +45,7 @@ export function claimsToToken(claims: unknown): VerifiedToken {
 }
 
 /** Verifies signature (HS256 only), expiry and the logout denylist. */
-export async function verifyToken(token: string, secret: string, redis: Redis): Promise<VerifiedToken> {
+export async function verifyToken(token: string, secret: string, redis: RedisClient): Promise<VerifiedToken> {
   let claims: unknown;
   try {
     claims = jwt.verify(token, secret, { algorithms: [JWT_ALGORITHM] });
@@ -57,12 +57,12 @@ export async function verifyToken(token: string, secret: string, redis: Redis): 
   return verified;
 }
 
-export async function isTokenRevoked(redis: Redis, tokenId: string): Promise<boolean> {
+export async function isTokenRevoked(redis: RedisClient, tokenId: string): Promise<boolean> {
   return (await redis.exists(redisKeys.revokedToken(tokenId))) === 1;
 }
 
 /** Puts a token on the denylist until it would have expired anyway. */
-export async function revokeToken(redis: Redis, tokenId: string, expiresAt: number): Promise<void> {
+export async function revokeToken(redis: RedisClient, tokenId: string, expiresAt: number): Promise<void> {
   const ttl = Math.max(1, Math.ceil(expiresAt - Date.now() / 1000));
   await redis.set(redisKeys.revokedToken(tokenId), '1', 'EX', ttl);
 }

@@ -1,5 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { QUEUE_AI, QUEUE_STOCK, type AiJob, type ParsedCommand, type StockJob, type UserRef } from '@chat/contract';
+import { redisKeys } from '../redis/keys.js';
 
 /** The job name is the command; queues are typed by their data. */
 export type StockQueue = Queue<StockJob, unknown, 'stock'>;
@@ -25,8 +26,9 @@ const common: JobsOptions = {
 };
 
 export function createCommandQueues(connection: ConnectionOptions): CommandQueues {
-  const stock: StockQueue = new Queue(QUEUE_STOCK, { connection, defaultJobOptions: { ...common, attempts: STOCK_JOB_ATTEMPTS } });
-  const ai: AiQueue = new Queue(QUEUE_AI, { connection, defaultJobOptions: { ...common, attempts: AI_JOB_ATTEMPTS } });
+  const prefix = redisKeys.queuePrefix;
+  const stock: StockQueue = new Queue(QUEUE_STOCK, { connection, prefix, defaultJobOptions: { ...common, attempts: STOCK_JOB_ATTEMPTS } });
+  const ai: AiQueue = new Queue(QUEUE_AI, { connection, prefix, defaultJobOptions: { ...common, attempts: AI_JOB_ATTEMPTS } });
   let closed: Promise<void> | undefined;
   return {
     stock,

@@ -45,7 +45,7 @@ describe('loadApiConfig', () => {
       trustProxy: true,
       bodyLimit: '8kb',
       corsOrigins: ['https://a.example', 'https://b.example'],
-      redisUrl: 'redis://cache:6379',
+      redis: { url: 'redis://cache:6379', clusterNodes: undefined },
       databaseUrl: 'postgres://u@db:5432/chat',
       logLevel: 'debug',
     });
@@ -59,6 +59,11 @@ describe('loadApiConfig', () => {
     ['JWT_TTL', 'forever'],
     ['TRUST_PROXY', 'maybe'],
     ['REDIS_URL', 'http://localhost:6379'],
+    ['REDIS_CLUSTER_NODES', 'redis-1'],
+    ['REDIS_CLUSTER_NODES', 'redis-1:6379,redis-2'],
+    ['REDIS_CLUSTER_NODES', 'redis-1:70000'],
+    ['REDIS_CLUSTER_NODES', ' , '],
+    ['REDIS_CLUSTER_NODES', 'redis://redis-1:6379'],
     ['DATABASE_URL', 'not a url'],
     ['LOG_LEVEL', 'loud'],
     ['NODE_ENV', 'staging'],
@@ -81,6 +86,13 @@ describe('loadApiConfig', () => {
     ['1Mb', '1mb'],
   ])('takes BODY_LIMIT=%s', (value, expected) => {
     expect(loadApiConfig({ ...base, BODY_LIMIT: value }).bodyLimit).toBe(expected);
+  });
+
+  it('takes a Redis Cluster as REDIS_CLUSTER_NODES (IPv6 in brackets), with REDIS_URL lending its credentials', () => {
+    const config = loadApiConfig({ ...base, REDIS_URL: 'redis://:pw@ignored:6379', REDIS_CLUSTER_NODES: 'redis-1:6379, redis-2:6380,[::1]:7000' });
+    expect(config.redis).toEqual({ url: 'redis://:pw@ignored:6379', clusterNodes: ['redis-1:6379', 'redis-2:6380', '[::1]:7000'] });
+    // Empty, as compose passes it when unset: the single Redis.
+    expect(loadApiConfig({ ...base, REDIS_CLUSTER_NODES: '' }).redis.clusterNodes).toBeUndefined();
   });
 
   it('names every bad variable at once', () => {

@@ -1,3 +1,4 @@
+import type { RedisTarget } from '../redis/client.js';
 import { env, type SecretRule } from './env.js';
 
 export const jwtSecretRule: SecretRule = { name: 'JWT_SECRET', devDefault: 'development-only-jwt-secret-change-me', minLength: 16 };
@@ -7,6 +8,7 @@ export const serviceShape = (defaultPort: number) => ({
   NODE_ENV: env.nodeEnv(),
   LOG_LEVEL: env.logLevel(),
   REDIS_URL: env.url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: env.hostPorts(),
   DATABASE_URL: env.url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/chat'),
   PORT: env.port(defaultPort),
   HOST: env.optionalString(),
@@ -21,7 +23,8 @@ export const clientFacingShape = {
 export interface ServiceConfig {
   nodeEnv: 'development' | 'test' | 'production';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  redisUrl: string;
+  /** A single Redis (`REDIS_URL`), or a Redis Cluster (`REDIS_CLUSTER_NODES`, with REDIS_URL's credentials). */
+  redis: RedisTarget;
   databaseUrl: string;
   port: number;
   host: string;
@@ -41,7 +44,7 @@ type Parsed<S> = { [K in keyof S]: S[K] extends { _zod: { output: infer O } } ? 
 export const serviceFields = (e: Parsed<ReturnType<typeof serviceShape>>): ServiceConfig => ({
   nodeEnv: e.NODE_ENV,
   logLevel: e.LOG_LEVEL,
-  redisUrl: e.REDIS_URL,
+  redis: { url: e.REDIS_URL, clusterNodes: e.REDIS_CLUSTER_NODES },
   databaseUrl: e.DATABASE_URL,
   port: e.PORT,
   host: e.HOST ?? '0.0.0.0',

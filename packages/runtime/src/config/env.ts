@@ -60,6 +60,16 @@ export const env = {
   nodeEnv: () => z.enum(['development', 'test', 'production']).default('production'),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   optionalString: () => z.string().optional().transform((v) => (v === '' ? undefined : v)),
+  /** `host:port,host:port,…` (unset: none). */
+  hostPorts: () =>
+    z
+      .string()
+      .optional()
+      // Empty counts as unset (compose passes `${REDIS_CLUSTER_NODES:-}`).
+      .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean)))
+      .refine((nodes) => nodes === undefined || (nodes.length > 0 && nodes.every((n) => /^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/.test(n) && Number(n.slice(n.lastIndexOf(':') + 1)) <= 65_535)), {
+        message: 'must be host:port pairs separated by commas, e.g. redis-1:6379,redis-2:6379',
+      }),
 };
 
 export interface SecretRule {

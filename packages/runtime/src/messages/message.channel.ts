@@ -1,84 +1,102 @@
-import type { Message } from '@chat/contract';
-import type { Redis } from 'ioredis';
+import type { AiDeltaEvent, Message } from '@chat/contract';
+import type { RedisClient } from '../redis/client.js';
 import { redisKeys } from '../redis/keys.js';
 
 /**
- * Stored messages travel to the gateways on a Redis channel of their own rather
- * than as Socket.IO broadcasts: each gateway puts every room's messages back in
- * `seq` order before its sockets see them (messages committed on different
- * replicas can cross on the way), which a broadcast straight into the room
- * could not do.
+ * Stored messages travel to the gateways on their room's sharded channel rather than
+ * as Socket.IO broadcasts: each gateway puts every room's messages back in `seq` order
+ * before its sockets see them (messages committed on different replicas can cross on
+ * the way), which a broadcast straight into the room could not do. A gateway reads the
+ * channel of a room only while it holds a socket in it, so a message costs nothing to
+ * the gateways that have no one to give it to.
  *
- * A payload is `<origin> [<message>,…]`: who published it (a gateway's replica id,
- * `api`, `bot-worker`), then the messages as JSON, exactly as PostgreSQL wrote them
- * (`chat_message_json`). A gateway skips what it published itself (it delivered
- * those already) without parsing them, and parses each other payload once.
+ * A payload is `<origin> <kind> <json>`: who published it (a gateway's replica id,
+ * `api`, `bot-worker`), then `messages` and the messages as a JSON array, exactly as
+ * PostgreSQL wrote them (`chat_message_json`); or `delta` and one AI answer chunk; or
+ * `leave` and `{roomId, userId}`: a user left the room over REST, and the gateways take
+ * that user's sockets out of it. The leave follows the user's "left" message on the same
+ * channel, so each gateway has that message in hand (and has given it to the user's
+ * sockets) before it acts on the leave. A gateway skips what it published itself (it
+ * delivered that already) unparsed.
  */
-export interface MessageBroadcast {
+export interface RoomBroadcast {
   channel: string;
   payload: string;
 }
 
-export const encodeMessageBroadcast = (origin: string, jsons: readonly string[]): MessageBroadcast => ({
-  channel: redisKeys.messageChannel,
-  payload: `${origin} [${jsons.join(',')}]`,
+export const encodeRoomMessages = (origin: string, roomId: string, jsons: readonly string[]): RoomBroadcast => ({
+  channel: redisKeys.roomChannel(roomId),
+  payload: `${origin} messages [${jsons.join(',')}]`,
 });
 
-/** Publishes stored messages (their JSON text) to every gateway. */
-export async function publishMessages(redis: Pick<Redis, 'publish'>, origin: string, jsons: readonly string[]): Promise<void> {
-  if (jsons.length === 0) return;
-  const { channel, payload } = encodeMessageBroadcast(origin, jsons);
-  await redis.publish(channel, payload);
+export const encodeRoomDelta = (origin: string, delta: AiDeltaEvent): RoomBroadcast => ({
+  channel: redisKeys.roomChannel(delta.roomId),
+  payload: `${origin} delta ${JSON.stringify(delta)}`,
+});
+
+export const encodeRoomLeave = (origin: string, leave: RoomLeave): RoomBroadcast => ({
+  channel: redisKeys.roomChannel(leave.roomId),
+  payload: `${origin} leave ${JSON.stringify({ roomId: leave.roomId, userId: leave.userId })}`,
+});
+
+export interface RoomLeave {
+  roomId: string;
+  userId: string;
 }
+
+/** Publishes stored messages of one room (their JSON text) to the gateways that hold it. */
+export async function publishRoomMessages(redis: Pick<RedisClient, 'spublish'>, origin: string, roomId: string, jsons: readonly string[]): Promise<void> {
+  if (jsons.length === 0) return;
+  const { channel, payload } = encodeRoomMessages(origin, roomId, jsons);
+  await redis.spublish(channel, payload);
+}
+
+/** Publishes stored messages of any rooms, one payload per room. */
+export async function publishMessages(redis: Pick<RedisClient, 'spublish'>, origin: string, messages: readonly { message: Message; json: string }[]): Promise<void> {
+  const byRoom = new Map<string, string[]>();
+  for (const { message, json } of messages) {
+    const jsons = byRoom.get(message.roomId);
+    if (jsons) jsons.push(json);
+    else byRoom.set(message.roomId, [json]);
+  }
+  await Promise.all([...byRoom].map(([roomId, jsons]) => publishRoomMessages(redis, origin, roomId, jsons)));
+}
+
+/** Tells the gateways holding the room to take the user's sockets out of it. */
+export async function publishRoomLeave(redis: Pick<RedisClient, 'spublish'>, origin: string, leave: RoomLeave): Promise<void> {
+  const { channel, payload } = encodeRoomLeave(origin, leave);
+  await redis.spublish(channel, payload);
+}
+
+export type RoomEvent = { kind: 'messages'; messages: Message[] } | { kind: 'delta'; delta: AiDeltaEvent } | { kind: 'leave'; leave: RoomLeave };
 
 const isMessage = (value: unknown): value is Message =>
   typeof value === 'object' && value !== null && typeof (value as Message).roomId === 'string' && typeof (value as Message).seq === 'number';
+const isLeave = (value: unknown): value is RoomLeave =>
+  typeof value === 'object' && value !== null && typeof (value as RoomLeave).roomId === 'string' && typeof (value as RoomLeave).userId === 'string';
+const isDelta = (value: unknown): value is AiDeltaEvent =>
+  typeof value === 'object' && value !== null && typeof (value as AiDeltaEvent).roomId === 'string' && typeof (value as AiDeltaEvent).delta === 'string';
 
 /**
- * The messages of a payload, or undefined when it is not one of ours. Our own services
- * publish on this channel, so a message is only checked for what delivery reads
- * (`roomId`, `seq`), not parsed against the whole schema again.
+ * The event of a payload and who published it, or undefined when it is not one of ours.
+ * Our own services publish on these channels, so an event is only checked for what
+ * delivery reads (`roomId`, and a message's `seq`), not parsed against the whole schema again.
  */
-export function decodeMessageBroadcast(payload: string): { origin: string; messages: Message[] } | undefined {
-  const space = payload.indexOf(' ');
-  if (space <= 0) return undefined;
+export function decodeRoomPayload(payload: string): { origin: string; event: RoomEvent } | undefined {
+  const first = payload.indexOf(' ');
+  const second = first > 0 ? payload.indexOf(' ', first + 1) : -1;
+  if (second < 0) return undefined;
+  const kind = payload.slice(first + 1, second);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(payload.slice(space + 1));
+    parsed = JSON.parse(payload.slice(second + 1));
   } catch (err) {
     if (err instanceof SyntaxError) return undefined;
     throw err;
   }
-  if (!Array.isArray(parsed) || !parsed.every(isMessage)) return undefined;
-  return { origin: payload.slice(0, space), messages: parsed };
-}
-
-export interface MessageSubscription {
-  /** This subscriber's own origin: its payloads are skipped. */
-  self?: string;
-  onMessages: (messages: Message[]) => void;
-  /** A payload that is not messages; it goes nowhere else. */
-  onInvalid?: (payload: string) => void;
-}
-
-/**
- * Subscribes `subscriber` (a connection in subscriber mode; it may carry other
- * subscriptions, such as the Socket.IO adapter's) to stored messages. Resolves once
- * Redis confirmed the subscription; the returned function unsubscribes.
- */
-export async function subscribeToMessages(subscriber: Redis, subscription: MessageSubscription): Promise<() => Promise<void>> {
-  const channel = redisKeys.messageChannel;
-  const ownPrefix = subscription.self === undefined ? undefined : `${subscription.self} `;
-  const listener = (from: string, payload: string): void => {
-    if (from !== channel || (ownPrefix !== undefined && payload.startsWith(ownPrefix))) return;
-    const decoded = decodeMessageBroadcast(payload);
-    if (decoded) subscription.onMessages(decoded.messages);
-    else subscription.onInvalid?.(payload);
-  };
-  subscriber.on('message', listener);
-  await subscriber.subscribe(channel);
-  return async () => {
-    subscriber.off('message', listener);
-    await subscriber.unsubscribe(channel);
-  };
+  const origin = payload.slice(0, first);
+  if (kind === 'messages' && Array.isArray(parsed) && parsed.every(isMessage)) return { origin, event: { kind, messages: parsed } };
+  if (kind === 'delta' && isDelta(parsed)) return { origin, event: { kind, delta: parsed } };
+  if (kind === 'leave' && isLeave(parsed)) return { origin, event: { kind, leave: { roomId: parsed.roomId, userId: parsed.userId } } };
+  return undefined;
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import { redisKeys } from '../redis/keys.js';
 
 /**
@@ -6,7 +6,7 @@ import { redisKeys } from '../redis/keys.js';
  * `presence:room:<roomId>` is a hash of userId → number of that user's sockets joined
  * to the room on any replica. A user is online in the room while their count is > 0.
  */
-export async function onlineUserIds(redis: Redis, roomId: string): Promise<Set<string>> {
+export async function onlineUserIds(redis: RedisClient, roomId: string): Promise<Set<string>> {
   const counts = await redis.hgetall(redisKeys.presenceRoom(roomId));
   return new Set(Object.entries(counts).filter(([, n]) => Number(n) > 0).map(([userId]) => userId));
 }

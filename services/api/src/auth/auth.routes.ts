@@ -1,5 +1,5 @@
 import { AppError, type AuthResponse, type User } from '@chat/contract';
-import { revokeToken, signToken, tokenRoom } from '@chat/runtime';
+import { publishControl, revokeToken, safeError, signToken } from '@chat/runtime';
 import { USER_GONE } from '@chat/store';
 import type { ApiServices } from '../context.js';
 import type { DefineRoute } from '../http/contract-route.js';
@@ -10,7 +10,7 @@ const INVALID_CREDENTIALS = 'invalid username or password';
 
 /** register, login, logout and me. */
 export function authRoutes(route: DefineRoute, services: ApiServices): void {
-  const { config, store, redis, emitter } = services;
+  const { config, store, redis } = services;
   const log = services.logger.child({ module: 'auth' });
   const throttle = new LoginThrottle(redis, config.loginLimit);
   const passwords = new PasswordVerifier();
@@ -39,8 +39,11 @@ export function authRoutes(route: DefineRoute, services: ApiServices): void {
 
   route('logout', async ({ auth: { tokenId, expiresAt, user } }) => {
     await revokeToken(redis, tokenId, expiresAt);
-    // Every gateway drops the sockets that authenticated with this token.
-    emitter.in(tokenRoom(tokenId)).disconnectSockets(true);
+    // Every gateway ends the sockets that authenticated with this token, telling them why. Revoked
+    // already: if this is lost, the gateways refuse the token at its next handshake.
+    await publishControl(redis, { kind: 'end-sessions', userId: user.id, tokenId, reason: 'logged_out' }).catch((err: unknown) => {
+      log.warn({ err: safeError(err), userId: user.id }, 'logout not published to the gateways');
+    });
     log.info({ userId: user.id }, 'logged out');
   });
 

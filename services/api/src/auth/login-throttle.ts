@@ -1,5 +1,5 @@
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@chat/runtime';
 import { AppError } from '@chat/contract';
 
 /** The window the contract names: failures count for 5 minutes. */
@@ -22,7 +22,7 @@ export class LoginThrottle {
   private readonly byIp: RateLimiterRedis;
   private readonly byUsername: RateLimiterRedis;
 
-  constructor(redis: Redis, limit: number) {
+  constructor(redis: RedisClient, limit: number) {
     const common = { storeClient: redis, points: limit, duration: LOGIN_WINDOW_SECONDS };
     this.byIp = new RateLimiterRedis({ ...common, keyPrefix: 'ratelimit:login:ip' });
     this.byUsername = new RateLimiterRedis({ ...common, keyPrefix: 'ratelimit:login:user' });

@@ -1,8 +1,7 @@
 import koaJwt from 'koa-jwt';
-import type { Redis } from 'ioredis';
 import type { Middleware } from 'koa';
 import { AppError } from '@chat/contract';
-import { JWT_ALGORITHM, claimsToToken, isTokenRevoked } from '@chat/runtime';
+import { JWT_ALGORITHM, claimsToToken, isTokenRevoked, type RedisClient } from '@chat/runtime';
 import type { ApiState } from '../context.js';
 
 /** What koa-jwt throws when `isRevoked` says yes. */
@@ -21,7 +20,7 @@ function reasonOf(original: unknown): AppError {
  * denylist. Sets `ctx.state.auth`; anything else is a 401 `unauthorized`
  * (or 503 when Redis cannot say whether the token was revoked).
  */
-export function requireAuth(secret: string, redis: Redis): Middleware<ApiState> {
+export function requireAuth(secret: string, redis: RedisClient): Middleware<ApiState> {
   const verify = koaJwt({
     secret,
     algorithms: [JWT_ALGORITHM],

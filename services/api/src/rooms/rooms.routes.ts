@@ -1,19 +1,21 @@
 import type { StoredMessage } from '@chat/store';
-import { chatRoom, onlineUserIds, publishMessages, safeError, userRoom } from '@chat/runtime';
+import { onlineUserIds, publishMessages, publishRoomLeave, safeError } from '@chat/runtime';
 import type { ApiServices } from '../context.js';
 import type { DefineRoute } from '../http/contract-route.js';
 
+/** Who the API's room-channel payloads come from. */
+const ORIGIN = 'api';
+
 /** Create, list, details, join and leave under /api/rooms. */
 export function roomRoutes(route: DefineRoute, services: ApiServices): void {
-  const { store, redis, emitter } = services;
+  const { store, redis } = services;
   const log = services.logger.child({ module: 'rooms' });
   // Stored already: a lost publish only delays delivery until the next message shows the gap
   // (or the clients' next room:join with since).
-  const broadcast = ({ message, json }: StoredMessage): void => {
-    publishMessages(redis, 'api', [json]).catch((err: unknown) => {
-      log.warn({ err: safeError(err), roomId: message.roomId, seq: message.seq }, 'message not published');
+  const broadcast = (stored: StoredMessage): Promise<void> =>
+    publishMessages(redis, ORIGIN, [stored]).catch((err: unknown) => {
+      log.warn({ err: safeError(err), roomId: stored.message.roomId, seq: stored.message.seq }, 'message not published');
     });
-  };
 
   route('createRoom', async ({ body: { name, description }, auth: { user } }) => {
     const room = await store.rooms.create(user, name, description ?? '');
@@ -33,7 +35,7 @@ export function roomRoutes(route: DefineRoute, services: ApiServices): void {
     const joined = await store.rooms.join(roomId, user);
     if (joined) {
       log.info({ roomId, userId: user.id }, 'joined room');
-      broadcast(joined);
+      void broadcast(joined);
     }
     return store.rooms.get(roomId);
   });
@@ -42,14 +44,15 @@ export function roomRoutes(route: DefineRoute, services: ApiServices): void {
     const left = await store.rooms.leave(roomId, user);
     if (left) {
       log.info({ roomId, userId: user.id }, 'left room');
-      broadcast(left);
+      void broadcast(left);
     }
-    // Every gateway takes the user's sockets out of the room (ending their presence and typing there),
-    // so a non-member receives nothing more. Also on a repeated leave: a socket left behind by an
-    // earlier leave whose request was lost goes too. Published after the message on the same
-    // connection, so the leaving user still gets their own "left the room" (unless the gateway is
-    // holding it back for an earlier seq still on its way).
-    emitter.in(userRoom(user.id)).socketsLeave(chatRoom(roomId));
+    // The gateways holding the room take the user's sockets out of it (ending their presence and typing
+    // there), so a non-member receives nothing more. Also on a repeated leave: a socket left behind by an
+    // earlier leave whose request was lost goes too. Sent right after the "left" message on the same
+    // connection and to the same channel (so the same Redis node): the gateways get the message first.
+    publishRoomLeave(redis, ORIGIN, { roomId, userId: user.id }).catch((err: unknown) => {
+      log.warn({ err: safeError(err), roomId, userId: user.id }, 'leave not published to the gateways');
+    });
     return { ok: true as const };
   });
 }

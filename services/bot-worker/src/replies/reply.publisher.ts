@@ -1,11 +1,10 @@
-import { Emitter } from '@socket.io/redis-emitter';
-import { AppError, type BotName, type Message, type ServerToClientEvents } from '@chat/contract';
-import { chatRoom, encodeMessageBroadcast, safeError, type Logger, type Redis } from '@chat/runtime';
+import { AppError, type BotName, type Message } from '@chat/contract';
+import { encodeRoomDelta, safeError, type Logger, type RedisClient } from '@chat/runtime';
 import type { MessageStore, StoredMessage } from '@chat/store';
 import { RoomGoneError } from '../jobs/room-gone.error.js';
 import { SENT_TTL_SECONDS, publishOnce } from './send-once.js';
 
-/** What the bot workers' payloads on the message channel say they come from. */
+/** What the bot workers' payloads on the room channels say they come from. */
 const ORIGIN = 'bot-worker';
 
 export interface BotReply {
@@ -33,8 +32,8 @@ export interface ReplyPublisher {
 
 export interface ReplyPublisherDeps {
   messages: Pick<MessageStore, 'appendOne' | 'jobReply'>;
-  /** The Redis client replies go out on (the message channel) and AI deltas (the adapter's default key `socket.io`). */
-  publisher: Pick<Redis, 'publish' | 'eval'>;
+  /** The Redis client replies and AI deltas go out on (the room's channel). */
+  publisher: Pick<RedisClient, 'spublish' | 'eval'>;
   logger: Logger;
   /** How long a job's "sent" marker lives; a stored reply older than this is never sent again. @default 7 days */
   sentTtlSeconds?: number;
@@ -42,8 +41,8 @@ export interface ReplyPublisherDeps {
 
 /**
  * Send policy: a job's reply reaches the room at most once. The broadcast goes out
- * through a Lua script that sets `bot:sent:{jobId}` (NX) and PUBLISHes only if it
- * set it, so a re-run job (a worker died after publishing, a lost lock let two
+ * through a Lua script that sets `bot:sent:{roomId}:jobId` (NX) and SPUBLISHes only
+ * if it set it, so a re-run job (a worker died after publishing, a lost lock let two
  * workers run it, a client retried after the completed job was removed) sends
  * nothing twice; only an attempt that died after storing but before publishing
  * leaves a reply for a later attempt to send. A stored reply older than the
@@ -51,18 +50,6 @@ export interface ReplyPublisherDeps {
  */
 export function createReplyPublisher({ messages, publisher, logger, sentTtlSeconds = SENT_TTL_SECONDS }: ReplyPublisherDeps): ReplyPublisher {
   const log = logger.child({ module: 'replies' });
-  // The emitter fires PUBLISH and drops the promise: an error there would be an
-  // unhandled rejection. It calls publish() synchronously inside emit(), so the
-  // promise it made is the last one recorded here right after emit() returns.
-  let lastPublish: Promise<unknown> = Promise.resolve();
-  const live = new Emitter<ServerToClientEvents>({
-    publish: (channel: string, message: string | Buffer): Promise<number> => {
-      const sent = publisher.publish(channel, message);
-      lastPublish = sent;
-      sent.catch(() => undefined); // deltas are deliberately fire and forget
-      return sent;
-    },
-  });
   /** A failed broadcast fails the job: its retry finds the stored reply and sends it then. */
   const deliver = async (jobId: string, { message, json }: StoredMessage): Promise<boolean> => {
     const ageMs = Date.now() - Date.parse(message.timestamp);
@@ -70,7 +57,7 @@ export function createReplyPublisher({ messages, publisher, logger, sentTtlSecon
       log.info({ jobId, roomId: message.roomId, messageId: message.id }, 'the stored reply answered an old request; not sending it again');
       return false;
     }
-    const sent = await publishOnce(publisher, jobId, encodeMessageBroadcast(ORIGIN, [json]), sentTtlSeconds);
+    const sent = await publishOnce(publisher, { roomId: message.roomId, jobId, json, origin: ORIGIN }, sentTtlSeconds);
     if (!sent) log.info({ jobId, roomId: message.roomId, messageId: message.id }, 'the reply was sent before; not sending it again');
     return sent;
   };
@@ -100,8 +87,8 @@ export function createReplyPublisher({ messages, publisher, logger, sentTtlSecon
     },
 
     delta(roomId, requestId, delta) {
-      live.to(chatRoom(roomId)).emit('ai:delta', { roomId, requestId, delta });
-      lastPublish.catch((err: unknown) => log.warn({ err: safeError(err), roomId, requestId }, 'an ai:delta was not published'));
+      const { channel, payload } = encodeRoomDelta(ORIGIN, { roomId, requestId, delta });
+      publisher.spublish(channel, payload).catch((err: unknown) => log.warn({ err: safeError(err), roomId, requestId }, 'an ai:delta was not published'));
     },
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseCommand, type Message, type UserRef } from '@chat/contract';
-import { commandRequestId, createCommandQueues, createLogger, createRedis, enqueueCommand, loadWorkerConfig, type CommandQueues, type Redis } from '@chat/runtime';
+import { commandRequestId, createCommandQueues, createLogger, createRedis, enqueueCommand, loadWorkerConfig, type CommandQueues, type RedisClient } from '@chat/runtime';
 import { createOrm, createStore, type Orm, type Store } from '@chat/store';
 import { startRedis, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
@@ -24,7 +24,7 @@ export interface Harness {
   queues: CommandQueues;
   stooq: FakeStooq;
   openai: FakeOpenAi;
-  /** Two Socket.IO servers sharing rooms through the Redis adapter, like two gateway replicas. */
+  /** Two Socket.IO servers reading the room channels, like two gateway replicas. */
   replicas: [SocketReplica, SocketReplica];
   /** Settings for test workers: the fakes, small backoff and timeouts. */
   workerConfig: BotWorkerConfig;
@@ -51,7 +51,7 @@ export async function startHarness(): Promise<Harness> {
   const queues = createCommandQueues(queueConnection);
   const replicas: [SocketReplica, SocketReplica] = [await startSocketReplica(redis.url), await startSocketReplica(redis.url)];
   const listeners: RoomListener[] = [];
-  const running: { worker: BotWorker; connections: Redis[] }[] = [];
+  const running: { worker: BotWorker; connections: RedisClient[] }[] = [];
 
   const workerEnv = {
     REDIS_URL: redis.url,
@@ -62,9 +62,9 @@ export async function startHarness(): Promise<Harness> {
     OPENAI_BASE_URL: openai.baseUrl,
     OPENAI_MODEL: 'fake-model',
     BOT_BACKOFF_MS: '20',
-  };  // The worker's configuration as a process would read it from workerEnv.
+  };
+  // The worker's configuration as a process would read it from workerEnv.
   const workerConfig: BotWorkerConfig = loadWorkerConfig({ NODE_ENV: 'test', ...workerEnv });
-
 
   const stopWorkers = async (): Promise<void> => {
     const all = running.splice(0);

@@ -1,16 +1,16 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { AiDeltaEvent, ClientToServerEvents, Message, ServerToClientEvents } from '@chat/contract';
-import { chatRoom, createRedis, subscribeToMessages } from '@chat/runtime';
+import { chatRoom, createSubscriber, decodeRoomPayload, redisKeys, ShardedSubscriptions } from '@chat/runtime';
 import { waitFor } from '@chat/testkit';
 
 /**
- * A bare Socket.IO server on the Redis adapter, standing in for one gateway replica:
- * a client that connects with `auth: {roomId}` is joined to `chatRoom(roomId)`, and
- * stored messages from the message channel go to the sockets of their room.
+ * A bare Socket.IO server standing in for one gateway replica: a client that connects
+ * with `auth: {roomId}` is joined to `chatRoom(roomId)`, the server reads that room's
+ * sharded channel as a gateway does, and hands the stored messages and AI deltas that
+ * arrive there to the room's sockets.
  */
 export interface SocketReplica {
   url: string;
@@ -18,18 +18,23 @@ export interface SocketReplica {
 }
 
 export async function startSocketReplica(redisUrl: string): Promise<SocketReplica> {
-  const pub = createRedis(redisUrl);
-  const sub = pub.duplicate();
+  const sub = createSubscriber(redisUrl);
+  const channels = new ShardedSubscriptions(sub);
   const http = createServer();
-  const io = new Server<ClientToServerEvents, ServerToClientEvents>(http, { adapter: createAdapter(pub, sub) });
-  io.on('connection', (socket) => {
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(http);
+  const onPayload = (payload: string): void => {
+    const event = decodeRoomPayload(payload)?.event;
+    if (event?.kind === 'messages') for (const m of event.messages) io.to(chatRoom(m.roomId)).emit('message', m);
+    if (event?.kind === 'delta') io.to(chatRoom(event.delta.roomId)).emit('ai:delta', event.delta);
+  };
+  io.use((socket, next) => {
     const roomId: unknown = socket.handshake.auth.roomId;
-    if (typeof roomId === 'string') void socket.join(chatRoom(roomId));
+    if (typeof roomId !== 'string') return next(new Error('no roomId'));
+    // Connected once the room's channel is read, so nothing published after the connect is missed.
+    channels.subscribe(redisKeys.roomChannel(roomId), onPayload).then(() => next(), next);
   });
-  const unsubscribe = await subscribeToMessages(sub, {
-    onMessages: (messages) => {
-      for (const m of messages) io.local.to(chatRoom(m.roomId)).emit('message', m);
-    },
+  io.on('connection', (socket) => {
+    void socket.join(chatRoom(socket.handshake.auth.roomId as string));
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
@@ -38,11 +43,9 @@ export async function startSocketReplica(redisUrl: string): Promise<SocketReplic
     url: `http://127.0.0.1:${port}`,
     close: () =>
       (closed ??= (async () => {
-        await unsubscribe();
         await io.close();
-        // The adapter's close() sends its unsubscribes without waiting: let them finish first.
-        await sub.ping();
-        await Promise.allSettled([pub.quit(), sub.quit()]);
+        await channels.close();
+        await sub.quit().catch(() => undefined);
       })()),
   };
 }

@@ -1,6 +1,5 @@
 import { AppError } from '@chat/contract';
-import { safeError, toAppError, verifyToken, type Logger } from '@chat/runtime';
-import type { Redis } from 'ioredis';
+import { safeError, toAppError, verifyToken, type Logger, type RedisClient } from '@chat/runtime';
 import type { ExtendedError } from 'socket.io';
 import type { GatewaySocket } from '../socket/types.js';
 
@@ -24,7 +23,7 @@ function connectError(error: AppError): ExtendedError {
  * `io.use` middleware: verifies the token (HS256 only, expiry, logout denylist)
  * and stores who the socket is in `socket.data`.
  */
-export function handshakeAuth(options: { jwtSecret: string; redis: Redis; logger: Logger }) {
+export function handshakeAuth(options: { jwtSecret: string; redis: RedisClient; logger: Logger }) {
   const log = options.logger.child({ module: 'auth' });
   return (socket: GatewaySocket, next: (err?: ExtendedError) => void): void => {
     const token = handshakeToken(socket);

@@ -6,11 +6,10 @@ const GROUP_SECONDS = 60;
 /** What the scheduler needs of a socket. */
 export interface ExpiringSocket {
   data: { tokenExpiresAt: number };
-  disconnect(close: boolean): unknown;
 }
 
 /**
- * Disconnects sockets when their token expires, to the second, with one timer
+ * Ends sockets when their token expires, to the second, with one timer
  * for all of them rather than one per socket: sockets wait in groups by
  * expiry minute, and the timer is set for the earliest expiry.
  */
@@ -19,11 +18,14 @@ export class TokenExpiry<S extends ExpiringSocket = ExpiringSocket> {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
 
-  /** Disconnects `socket` at its `data.tokenExpiresAt` (seconds), or at once if that has passed. */
+  /** @param expire ends a socket whose token expired */
+  constructor(private readonly expire: (socket: S) => void) {}
+
+  /** Ends `socket` at its `data.tokenExpiresAt` (seconds), or at once if that has passed. */
   watch(socket: S): void {
     const atMs = socket.data.tokenExpiresAt * 1000;
     if (atMs <= Date.now()) {
-      socket.disconnect(true);
+      this.expire(socket);
       return;
     }
     const key = Math.floor(socket.data.tokenExpiresAt / GROUP_SECONDS);
@@ -72,7 +74,7 @@ export class TokenExpiry<S extends ExpiringSocket = ExpiringSocket> {
         if (atMs > now) next = Math.min(next, atMs);
         else {
           group.delete(socket);
-          socket.disconnect(true);
+          this.expire(socket);
         }
       }
       if (group.size === 0) this.groups.delete(key);

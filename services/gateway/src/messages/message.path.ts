@@ -1,7 +1,6 @@
 import { MISSED_MAX, type Message, type UserRef } from '@chat/contract';
-import { safeError, type Logger } from '@chat/runtime';
+import { safeError, type Logger, type RedisClient, type ShardedSubscriptions } from '@chat/runtime';
 import type { AppendResult, MessageStore, RoomStore, StoredMessage } from '@chat/store';
-import type { Redis } from 'ioredis';
 import type { SendLimits } from '../ratelimit/rate-limits.js';
 import type { GatewayServer } from '../socket/types.js';
 import { CommitQueue } from './commit-queue.js';
@@ -19,9 +18,9 @@ export interface MessagePathDeps {
   server: GatewayServer;
   store: { rooms: Pick<RoomStore, 'lastSeq'>; messages: Pick<MessageStore, 'append' | 'page' | 'sentByClient'> };
   /** Publishes this replica's commits to the others. */
-  publisher: Redis;
-  /** Receives every stored message (a subscriber connection, shared with the Socket.IO adapter). */
-  subscriber: Redis;
+  publisher: RedisClient;
+  /** The room channels this replica reads (on a subscriber connection it shares with the Socket.IO adapter). */
+  subscriptions: ShardedSubscriptions;
   /** The per-user message budget, spent once per group commit for all its sends. */
   limits: Pick<SendLimits, 'messages' | 'refund'>;
   logger: Logger;
@@ -31,6 +30,8 @@ export interface MessagePathDeps {
   onBatch?: (size: number) => void;
   /** Messages handed to `count` local sockets (a metric). */
   onDelivered?: (count: number) => void;
+  /** A payload arrived on a room channel; `self` when this replica published it. */
+  onRoomPayload?: (self: boolean) => void;
   /** Longest a send waits to share a commit with others. */
   commitDelayMs: number;
   maxBatchSize: number;
@@ -41,8 +42,6 @@ export interface MessagePathDeps {
 
 /** What the event handlers and the gateway's lifecycle need of the message path. */
 export interface MessagePath {
-  /** Subscribes to stored messages; call before accepting sockets. */
-  start(): Promise<void>;
   /**
    * Spends the sender's message budget and commits the send, grouped with others, and
    * resolves after the commit (or with `rate_limited`). A new message is delivered here
@@ -80,11 +79,12 @@ export function createMessagePath(deps: MessagePathDeps): MessagePath {
     server: deps.server,
     store,
     redis: deps.publisher,
-    subscriber: deps.subscriber,
+    subscriptions: deps.subscriptions,
     logger: deps.logger,
     gapTimeoutMs: deps.gapTimeoutMs,
     origin: deps.replicaId,
     onDelivered: deps.onDelivered,
+    onRoomPayload: deps.onRoomPayload,
   });
   const commits = new CommitQueue({
     logger: deps.logger,
@@ -113,7 +113,6 @@ export function createMessagePath(deps: MessagePathDeps): MessagePath {
   };
 
   return {
-    start: () => fanout.start(),
     send: ({ roomId, content, sender, clientId }) => commits.submit({ roomId, type: 'message', content, sender, clientId }),
     sentByClient: (roomId, senderId, clientId) => store.messages.sentByClient(roomId, senderId, clientId),
     track: (roomId) => fanout.track(roomId),

@@ -147,4 +147,32 @@ describe('RoomSequencer', () => {
     expect(delivered).toEqual([1, 1, 2]);
     expect(sequencer.stats.waiting).toBe(0);
   });
+
+  it('resync: reads from the database, in order, what was stored after the last delivery and never arrived, then goes on live', async () => {
+    const { sequencer, delivered, stored } = setup({ lastSeq: 2 });
+    active = sequencer;
+    await sequencer.track(roomId);
+    sequencer.push(message(3));
+    // Stored while the channel was away: 4…130 (more than one page), none of them published to us.
+    for (let seq = 4; seq <= 130; seq++) stored.set(seq, message(seq));
+    await sequencer.resync(async () => 130);
+    expect(delivered).toEqual(Array.from({ length: 128 }, (_, i) => i + 3));
+    sequencer.push(message(131));
+    sequencer.push(message(100));
+    expect(delivered.at(-1)).toBe(131);
+    expect(delivered).toHaveLength(129);
+  });
+
+  it('resync: does nothing for a room with nothing new, and a failed read leaves the next message to show the gap', async () => {
+    const { sequencer, delivered, fetches } = setup({ lastSeq: 5 });
+    active = sequencer;
+    await sequencer.track(roomId);
+    await sequencer.resync(async () => 5);
+    expect(fetches).toEqual([]);
+    await sequencer.resync(async () => {
+      throw new Error('database down');
+    });
+    sequencer.push(message(6));
+    expect(delivered).toEqual([6]);
+  });
 });

@@ -4,14 +4,22 @@ import { safeError, type Logger } from '@chat/runtime';
 export interface RoomSequencerOptions {
   /** Hands a message to this replica's sockets in the room. */
   deliver: (message: Message) => void;
-  /** The room's last stored seq, read after its first local socket joined. */
+  /**
+   * The room's last stored seq, read after its first local socket joined (and after its
+   * channel is subscribed: whatever is committed later arrives on the channel).
+   */
   lastSeq: (roomId: string) => Promise<number>;
   /** Stored messages with `after < seq < before`, ascending (at most a page). */
   fetch: (roomId: string, after: number, before: number) => Promise<Message[]>;
   /** How long a missing seq is waited for on the wire before it is read from PostgreSQL. */
   gapTimeoutMs: number;
+  /** A room is no longer tracked (its last local socket left, or tracking it failed): stop reading its channel. */
+  onForget?: (roomId: string) => void;
   logger: Logger;
 }
+
+/** Rooms whose last seq a resync reads at once. */
+const RESYNC_CONCURRENCY = 16;
 
 interface RoomState {
   /** The seq to deliver next; undefined until the room's last seq is known. */
@@ -20,6 +28,8 @@ interface RoomState {
   ready: Promise<number>;
   /** Messages that arrived ahead of `next`, by seq. */
   ahead: Map<number, Message>;
+  /** The highest seq known to be stored (a resync read it): what lies between `next` and it is read from PostgreSQL. */
+  known: number;
   gapTimer: NodeJS.Timeout | undefined;
   filling: boolean;
 }
@@ -51,7 +61,7 @@ export class RoomSequencer {
   track(roomId: string): Promise<number> {
     const known = this.rooms.get(roomId);
     if (known) return known.next === undefined ? known.ready : Promise.resolve(known.next - 1);
-    const state: RoomState = { next: undefined, ready: Promise.resolve(0), ahead: new Map(), gapTimer: undefined, filling: false };
+    const state: RoomState = { next: undefined, ready: Promise.resolve(0), ahead: new Map(), known: 0, gapTimer: undefined, filling: false };
     state.ready = this.options.lastSeq(roomId).then(
       (last) => {
         if (this.rooms.get(roomId) === state) {
@@ -88,6 +98,33 @@ export class RoomSequencer {
     if (!state) return;
     clearTimeout(state.gapTimer);
     this.rooms.delete(roomId);
+    this.options.onForget?.(roomId);
+  }
+
+  /**
+   * After the channels were lost for a while (Redis restarted, a cluster failed over),
+   * reads each tracked room's last stored seq and delivers, from PostgreSQL, what was
+   * committed meanwhile and never arrived (`storedLastSeq` reads without subscribing).
+   */
+  async resync(storedLastSeq: (roomId: string) => Promise<number>): Promise<void> {
+    const rooms = [...this.rooms];
+    for (let i = 0; i < rooms.length; i += RESYNC_CONCURRENCY) {
+      await Promise.all(
+        rooms.slice(i, i + RESYNC_CONCURRENCY).map(async ([roomId, state]) => {
+          try {
+            const last = await storedLastSeq(roomId);
+            if (this.rooms.get(roomId) !== state || state.next === undefined || last < state.next) return;
+            state.known = Math.max(state.known, last);
+            if (!state.filling) {
+              clearTimeout(state.gapTimer);
+              await this.fill(roomId, state);
+            }
+          } catch (err) {
+            this.log.warn({ roomId, err: safeError(err) }, 'could not resync a room; its next message shows the gap');
+          }
+        }),
+      );
+    }
   }
 
   stop(): void {
@@ -125,9 +162,9 @@ export class RoomSequencer {
     state.gapTimer = undefined;
     state.filling = true;
     try {
-      while (this.rooms.get(roomId) === state && state.next !== undefined && state.ahead.size > 0) {
+      while (this.rooms.get(roomId) === state && state.next !== undefined && (state.ahead.size > 0 || state.known >= state.next)) {
         const from = state.next;
-        const until = Math.min(...state.ahead.keys());
+        const until = state.ahead.size > 0 ? Math.min(...state.ahead.keys()) : state.known + 1;
         if (until <= from) break;
         const found = await this.options.fetch(roomId, from - 1, until);
         if (this.rooms.get(roomId) !== state) return;

@@ -1,14 +1,15 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@chat/runtime';
 
 /*
- * Atomic steps on the presence data model (common/src/redis/keys.ts):
- *   presence:room:<roomId>       hash userId → joined sockets across replicas
- *   presence:replica:<replicaId> set of `${roomId}|${userId}|${socketId}` this replica counted
- *   presence:alive:<replicaId>   heartbeat, expires when the replica dies
- *   presence:replicas            set of replica ids that hold presence
+ * Atomic steps on the presence data model (packages/runtime/src/redis/keys.ts):
+ *   presence:{presence}:room:<roomId>       hash userId → joined sockets across replicas
+ *   presence:{presence}:replica:<replicaId> set of `${roomId}|${userId}|${socketId}` this replica counted
+ *   presence:{presence}:alive:<replicaId>   heartbeat, expires when the replica dies
+ *   presence:{presence}:replicas            set of replica ids that hold presence
  * The replica set is what makes every step idempotent: a member is counted in the
- * room hash exactly while it is in its replica's set. The scripts touch the keys
- * of several rooms, which is fine on one Redis (not on Redis Cluster).
+ * room hash exactly while it is in its replica's set. The sweep touches the room
+ * hashes of many rooms; every presence key shares one hash slot ({presence}), so on
+ * a Redis Cluster they all live on one master and the scripts run there.
  */
 
 /** Counts a member in; returns the user's new count in the room (1: came online) or -1 if it was counted already. */
@@ -86,10 +87,10 @@ export interface PresenceCommands {
   chatPresenceHeartbeat(heartbeatKey: string, replicasKey: string, ttlMs: number, replicaId: string, stamp: string): Promise<number>;
 }
 
-export type PresenceRedis = Redis & PresenceCommands;
+export type PresenceRedis = RedisClient & PresenceCommands;
 
 /** Defines the presence scripts on a client (once; EVALSHA with a fallback to EVAL). */
-export function withPresenceCommands(redis: Redis): PresenceRedis {
+export function withPresenceCommands(redis: RedisClient): PresenceRedis {
   const client = redis as PresenceRedis;
   if (typeof client.chatPresenceJoin !== 'function') {
     redis.defineCommand('chatPresenceJoin', { numberOfKeys: 3, lua: JOIN });

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, createRedis, onlineUserIds, redisKeys } from '@chat/runtime';
+import { createLogger, createRedis, onlineUserIds, redisKeys, type RedisClient } from '@chat/runtime';
 import type { UserRef } from '@chat/contract';
 import { sleep, startRedis, waitFor, type RedisServer } from '@chat/testkit';
-import type { Redis } from 'ioredis';
 import { PresenceTracker, type PresenceChange, type PresenceTrackerOptions } from './presence.tracker.js';
 
 let server: RedisServer;
-let redis: Redis;
+let redis: RedisClient;
 const users = new Map<string, UserRef>();
 const logger = createLogger({ service: 'test', level: 'silent' });
 
@@ -193,9 +192,9 @@ describe('presence tracker', () => {
     const changes: PresenceChange[] = [];
     const replicaId = `interrupted-${randomUUID()}`;
     const name = `tracker_${randomUUID().slice(0, 8)}`;
-    const ownKeys = ['~presence:alive:*', '~presence:replicas', '~presence:replica:*'];
+    const ownKeys = ['~presence:{presence}:alive:*', '~presence:{presence}:replicas', '~presence:{presence}:replica:*'];
     // Its own Redis user: allowed its heartbeat and replica set, and the room hashes only when granted.
-    await redis.call('ACL', 'SETUSER', name, 'on', '>secret', ...ownKeys, '~presence:room:*', '+@all');
+    await redis.call('ACL', 'SETUSER', name, 'on', '>secret', ...ownKeys, '~presence:{presence}:room:*', '+@all');
     const own = createRedis(server.url.replace('redis://', `redis://${name}:secret@`));
     const interrupted = tracker(replicaId, changes, { redis: own, heartbeatIntervalMs: 400 });
     try {
@@ -216,7 +215,7 @@ describe('presence tracker', () => {
       await waitFor('the heartbeat renewed', async () => (await redis.exists(redisKeys.replicaHeartbeat(replicaId))) === 1, 5_000);
       await sleep(1_000);
       expect(inRoom()).toEqual(['online', 'offline']);
-      await redis.call('ACL', 'SETUSER', name, '~presence:room:*');
+      await redis.call('ACL', 'SETUSER', name, '~presence:{presence}:room:*');
       await waitFor('the recount to finish', () => inRoom().length === 3, 5_000);
       expect(inRoom()).toEqual(['online', 'offline', 'online']);
       expect(await redis.hget(redisKeys.presenceRoom(room), gina.id)).toBe('1');

@@ -1,6 +1,5 @@
-import { onlineUserIds, redisKeys, safeError, type Logger } from '@chat/runtime';
+import { onlineUserIds, redisKeys, safeError, type Logger, type RedisClient } from '@chat/runtime';
 import type { UserRef } from '@chat/contract';
-import type { Redis } from 'ioredis';
 import { withPresenceCommands, type PresenceRedis } from './presence.scripts.js';
 import { deadReplicas, sweepReplica, type SweepResult } from './presence.sweeper.js';
 
@@ -11,7 +10,7 @@ export interface PresenceChange {
 }
 
 export interface PresenceTrackerOptions {
-  redis: Redis;
+  redis: RedisClient;
   replicaId: string;
   logger: Logger;
   /** Heartbeat lifetime: a dead replica's presence lapses this long after its last beat. */

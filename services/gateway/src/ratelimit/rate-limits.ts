@@ -1,6 +1,5 @@
 import { AppError } from '@chat/contract';
-import { redisKeys } from '@chat/runtime';
-import type { Redis } from 'ioredis';
+import { redisKeys, type RedisClient } from '@chat/runtime';
 
 export type SendKind = 'messages' | 'commands';
 
@@ -54,8 +53,8 @@ interface LimitCommands {
 }
 
 /** Per-user budgets in Redis, so every replica draws on the same one. */
-export function createSendLimits(redis: Redis, limits: { messagesPerMinute: number; commandsPerMinute: number }): SendLimits {
-  const client = redis as Redis & LimitCommands;
+export function createSendLimits(redis: RedisClient, limits: { messagesPerMinute: number; commandsPerMinute: number }): SendLimits {
+  const client = redis as RedisClient & LimitCommands;
   if (typeof client.chatSpendSends !== 'function') {
     redis.defineCommand('chatSpendSends', { lua: SPEND });
     redis.defineCommand('chatRefundSend', { numberOfKeys: 1, lua: REFUND });

@@ -1,6 +1,7 @@
-import { safeError, tokenRoom, userRoom, type Logger } from '@chat/runtime';
+import { safeError, userRoom, type Logger } from '@chat/runtime';
 import { clientEvents, type Ack } from '@chat/contract';
 import { TokenExpiry } from '../auth/token-expiry.js';
+import { endSession } from '../sessions/control.listener.js';
 import { socketFields, type EventListenerEntry } from './ack.js';
 import { releaseRequest } from './release-request.js';
 import type { GatewaySocket } from './types.js';
@@ -27,7 +28,7 @@ export interface SocketSetupDeps {
 
 export function socketSetup({ events, isRevoked, logger }: SocketSetupDeps): SocketSetup {
   const log = logger.child({ module: 'socket' });
-  const tokenExpiry = new TokenExpiry<GatewaySocket>();
+  const tokenExpiry = new TokenExpiry<GatewaySocket>((socket) => endSession(socket, 'expired'));
 
   function onDisconnect(this: GatewaySocket, reason: string): void {
     tokenExpiry.forget(this);
@@ -44,13 +45,15 @@ export function socketSetup({ events, isRevoked, logger }: SocketSetupDeps): Soc
     onConnection(socket) {
       const { user, tokenId } = socket.data;
       releaseRequest(socket);
-      void socket.join([tokenRoom(tokenId), userRoom(user.id)]);
+      // The user's room: a logout or a deletion finds their sockets here (control.listener.ts),
+      // and their typing is not echoed to them.
+      void socket.join(userRoom(user.id));
       tokenExpiry.watch(socket);
       // `on`, not `once`: 'disconnect' comes once anyway, and `once` wraps every socket's listener.
       socket.on('disconnect', onDisconnect);
-      // A logout between the handshake's denylist check and the join above found no socket to drop.
+      // A logout between the handshake's denylist check and the join above found no socket to end.
       isRevoked(tokenId).then(
-        (revoked) => revoked && socket.disconnect(true),
+        (revoked) => revoked && endSession(socket, 'logged_out'),
         (err: unknown) => log.warn({ ...socketFields(socket), err: safeError(err) }, 'could not re-check the token'),
       );
       socket.onAny(onUnknownEvent);

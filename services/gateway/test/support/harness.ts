@@ -1,9 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createCommandQueues, createLogger, createRedis, loadGatewayConfig, type CommandQueues, type GatewayConfig } from '@chat/runtime';
+import { createCommandQueues, createLogger, createRedis, createSubscriber, loadGatewayConfig, type CommandQueues, type GatewayConfig, type RedisClient, type ShardedSubscriber } from '@chat/runtime';
 import { createOrm, createStore, type Orm, type OrmOptions, type Store } from '@chat/store';
 import { TEST_JWT_SECRET } from '@chat/testkit';
-import type { Redis } from 'ioredis';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import type { GatewayOptions } from '../../src/options.js';
 
@@ -15,7 +14,7 @@ export interface TestGateway {
   orm: Orm;
   /** The test's own access to the database, for seeding and checks. */
   store: Store;
-  redis: Redis;
+  redis: RedisClient;
   queues: CommandQueues;
   stop(): Promise<void>;
 }
@@ -43,9 +42,9 @@ export async function startTestGateway(backing: TestBacking, env: Record<string,
   });
   const logger = createLogger({ service: 'gateway', level: config.logLevel });
   const orm = await createOrm({ ...backing.orm, databaseUrl: config.databaseUrl, poolMax: 5 });
-  const redis = createRedis(config.redisUrl);
-  const subscriber = createRedis(config.redisUrl, { forSubscriber: true });
-  const queueConnection = createRedis(config.redisUrl);
+  const redis = createRedis(config.redis);
+  const subscriber = createSubscriber(config.redis);
+  const queueConnection = createRedis(config.redis);
   const queues = createCommandQueues(queueConnection);
   const httpServer = createServer();
   const gateway = createGateway(httpServer, { config, orm, redis, subscriber, queues, logger }, options);
