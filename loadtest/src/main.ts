@@ -1,7 +1,7 @@
 /**
- * `npm run loadtest -- --scenario idle|fanout|send [--compare] …` (see options.ts for
- * every flag): starts a private cluster (or targets --url), drives it with socket.io-client
- * from this one process, prints a table and writes JSON under loadtest/results/.
+ * `npm run loadtest -- --scenario idle|fanout|rooms|send|scaleout [--compare] …` (see
+ * options.ts for every flag): starts a private cluster (or targets --url), drives it with
+ * socket.io-client from this one process, prints a table and writes JSON under loadtest/results/.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -14,16 +14,19 @@ import { printResults, problemLines, writeResults } from './report.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { idleScenario } from './scenarios/idle.js';
 import { roomsScenario } from './scenarios/rooms.js';
+import { scaleoutScenario } from './scenarios/scaleout.js';
 import { sendScenario } from './scenarios/send.js';
 import type { ScenarioResult } from './scenarios/types.js';
 import { log } from './util.js';
 
-const scenarios = { idle: idleScenario, fanout: fanoutScenario, rooms: roomsScenario, send: sendScenario };
+const scenarios = { idle: idleScenario, fanout: fanoutScenario, rooms: roomsScenario, send: sendScenario, scaleout: scaleoutScenario };
 
 /** Sockets this process will hold at once. */
 function socketsNeeded(options: RunOptions): number {
   if (options.scenario === 'idle') return options.sockets;
   if (options.scenario === 'fanout' || options.scenario === 'rooms') return options.rooms * options.roomSize;
+  // As many quiet rooms as active ones.
+  if (options.scenario === 'scaleout') return 2 * options.rooms * options.roomSize;
   return Math.max(options.roomSize, options.senders);
 }
 
@@ -56,9 +59,13 @@ function checkOpenFiles(options: RunOptions): void {
 
 async function startTarget(name: TargetName, options: RunOptions, pg: () => Promise<PostgresServer>): Promise<Target> {
   if (options.url) return remoteOurs(options.url, options.gatewayUrls);
-  log(`starting ${name === 'ours' ? `our cluster (${options.gateways} gateways, API, nginx)` : `the baseline (${options.gateways} servers, nginx)`}`);
-  const { gateways, direct, profileDir, echo } = options;
-  if (name === 'ours') return startOurs({ pg: await pg(), gateways, direct, gatewayEnv: options.gatewayEnv, profileDir, echo });
+  const { gateways, direct, redisShards, profileDir, echo } = options;
+  if (name === 'ours') {
+    const redis = redisShards === 1 ? 'one Redis' : `a Redis Cluster of ${redisShards} masters`;
+    log(`starting our cluster (${gateways} gateways, API, nginx, ${redis})`);
+    return startOurs({ pg: await pg(), gateways, direct, redisShards, gatewayEnv: options.gatewayEnv, profileDir, echo });
+  }
+  log(`starting the baseline (${gateways} servers, nginx, one Redis${redisShards === 1 ? '' : ': --redis-shards is for ours only'})`);
   return startBaseline({ pg: await pg(), servers: gateways, direct, profileDir, echo });
 }
 

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { TargetName } from './env/target.js';
 
-export type ScenarioName = 'idle' | 'fanout' | 'rooms' | 'send';
+const SCENARIOS = ['idle', 'fanout', 'rooms', 'send', 'scaleout'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface RunOptions {
   scenario: ScenarioName;
@@ -13,6 +14,8 @@ export interface RunOptions {
   /** Connect straight to the gateways instead of through nginx. */
   direct: boolean;
   gateways: number;
+  /** Our Redis: 1, a single server; N ≥ 3, a private Redis Cluster of N masters. */
+  redisShards: number;
   sockets: number;
   rooms: number;
   roomSize: number;
@@ -40,33 +43,45 @@ export interface RunOptions {
   echo: boolean;
 }
 
-export const USAGE = `npm run loadtest -- --scenario idle|fanout|rooms|send [options]
+export const USAGE = `npm run loadtest -- --scenario idle|fanout|rooms|send|scaleout [options]
 
   --scenario S          idle: N sockets held, memory per socket per gateway
                         fanout: rooms of --room-size, send rate stepped until p99 > --max-p99
                         rooms: many small rooms (defaults 200 × 5, one sender each), stepped as
                           fanout; reports the gateways' CPU per send and latency at --check-rate
                         send: durable sends with ack into one busy room (closed loop)
+                        scaleout: --rooms active rooms on the first half of the gateways and as
+                          many quiet ones (no senders) on the rest, stepped as fanout; reports
+                          each gateway's CPU and room-channel payloads per message, and Redis's
+                          bytes out per message (defaults 4 gateways, 40 × 10, 2 senders; implies
+                          --direct)
   --target T            ours (default) or baseline (the bare server in loadtest/baseline)
   --compare             run the scenario against ours, then the baseline, in one run
   --url URL             a running cluster's nginx instead of a private one (ours only)
   --gateway-urls A,B    with --url: the gateways' base URLs (memory, socket counts)
   --direct              connect straight to the gateways, not through nginx
-  --gateways N          gateways (or baseline servers) to start              [2]
+  --gateways N          gateways (or baseline servers) to start              [2; scaleout 4, at least 3]
+  --redis-shards N      ours: 1 = a single Redis; N ≥ 3 = a private Redis Cluster of N masters
+                        (the 'redis' CPU group counts every node); the baseline ignores it and
+                        keeps one Redis                                      [1]
   --sockets N           idle: sockets to hold                                [1000]
-  --rooms N             fanout, rooms: rooms                                 [fanout 2, rooms 200]
-  --room-size N         sockets per room (idle, fanout, rooms, send)         [50; rooms 5]
-  --users-per-room N    distinct users per room (a user may hold several)    [50; rooms 5]
-  --senders N           fanout, rooms: senders per room; send: in the room   [fanout 5, rooms 1, send 20]
-  --rate R              fanout, rooms: first step's total sends per second   [fanout 20, rooms 100]
-  --rate-factor F       fanout, rooms: each step's rate is the last one's × F [2]
+  --rooms N             fanout, rooms: rooms; scaleout: active rooms (and as many quiet ones)
+                                                                             [fanout 2, rooms 200, scaleout 40]
+  --room-size N         sockets per room                                     [50; rooms 5, scaleout 10]
+  --users-per-room N    distinct users per room (a user may hold several)    [--room-size, at most 50]
+  --senders N           fanout, rooms, scaleout: senders per (active) room; send: in the room
+                                                                             [fanout 5, rooms 1, scaleout 2, send 20]
+  --rate R              stepped (fanout, rooms, scaleout): first step's total sends per second
+                                                                             [fanout 20, rooms 100, scaleout 100]
+  --rate-factor F       stepped: each step's rate is the last one's × F      [2]
   --check-rate R        rooms: the step whose latency the summary reports    [400]
-  --warmup S            fanout, rooms: unmeasured sending at --rate first    [5]
-  --max-rate R          fanout: stop stepping above this rate                [100000]
-  --step-seconds S      fanout: length of each step                          [10]
-  --max-p99 MS          fanout: stop once delivery p99 exceeds this          [100]
+  --warmup S            stepped: unmeasured sending at --rate first          [5]
+  --max-rate R          stepped: stop stepping above this rate               [100000]
+  --step-seconds S      stepped: length of each step                         [10]
+  --max-p99 MS          stepped: stop once delivery p99 exceeds this         [100]
   --duration S          send: length of the run                              [20]
   --settle S            idle: seconds held idle (CPU measured) before memory  [10]
+                        scaleout: seconds held idle before the steps (each gateway's idle CPU)  [5]
   --window N            send: messages in flight per sender                  [1]
   --content-bytes N     message size                                         [100]
   --connect-concurrency N  sockets connecting at once                        [200]
@@ -77,6 +92,29 @@ export const USAGE = `npm run loadtest -- --scenario idle|fanout|rooms|send [opt
   --out FILE            JSON results                                          [loadtest/results/<scenario>-<time>.json]
   --echo                show the servers' output
 `;
+
+/** Defaults that differ by scenario. */
+interface ScenarioDefaults {
+  gateways: number;
+  rooms: number;
+  roomSize: number;
+  senders: number;
+  rate: number;
+  settle: number;
+}
+
+const SHARED_DEFAULTS: ScenarioDefaults = { gateways: 2, rooms: 2, roomSize: 50, senders: 5, rate: 20, settle: 10 };
+
+const DEFAULTS: Record<ScenarioName, ScenarioDefaults> = {
+  idle: SHARED_DEFAULTS,
+  fanout: SHARED_DEFAULTS,
+  send: { ...SHARED_DEFAULTS, senders: 20 },
+  rooms: { ...SHARED_DEFAULTS, rooms: 200, roomSize: 5, senders: 1, rate: 100 },
+  // Enough rooms that every gateway holds many room channels; a short idle window, since it only sets a base line.
+  scaleout: { ...SHARED_DEFAULTS, gateways: 4, rooms: 40, roomSize: 10, senders: 2, rate: 100, settle: 5 },
+};
+
+const isScenario = (name: string): name is ScenarioName => (SCENARIOS as readonly string[]).includes(name);
 
 const int = (value: string | undefined, fallback: number, name: string): number => {
   if (value === undefined) return fallback;
@@ -96,6 +134,7 @@ export function parseOptions(argv: string[]): RunOptions {
       'gateway-urls': { type: 'string' },
       direct: { type: 'boolean', default: false },
       gateways: { type: 'string' },
+      'redis-shards': { type: 'string' },
       sockets: { type: 'string' },
       rooms: { type: 'string' },
       'room-size': { type: 'string' },
@@ -127,14 +166,22 @@ export function parseOptions(argv: string[]): RunOptions {
     process.exit(0);
   }
   const scenario = values.scenario ?? '';
-  if (scenario !== 'idle' && scenario !== 'fanout' && scenario !== 'rooms' && scenario !== 'send') {
-    throw new Error(`--scenario must be idle, fanout, rooms or send\n\n${USAGE}`);
-  }
-  const small = scenario === 'rooms';
+  if (!isScenario(scenario)) throw new Error(`--scenario must be ${SCENARIOS.join(', ')}\n\n${USAGE}`);
+  const defaults = DEFAULTS[scenario];
   const target = values.target ?? 'ours';
   if (target !== 'ours' && target !== 'baseline') throw new Error('--target must be ours or baseline');
   if (values.url && (values.compare || target === 'baseline')) throw new Error('--url targets a running cluster of ours; --compare and --target baseline need private servers');
-  const roomSize = int(values['room-size'], small ? 5 : 50, 'room-size');
+  const scaleout = scenario === 'scaleout';
+  if (values.url && scaleout) throw new Error('--scenario scaleout places sockets on chosen gateways and reads their processes and Redis: it needs private servers, not --url');
+  const gateways = int(values.gateways, defaults.gateways, 'gateways');
+  if (scaleout && gateways < 3) throw new Error('--scenario scaleout needs at least 3 gateways: some holding the active rooms, the rest only quiet ones');
+  const redisShards = int(values['redis-shards'], 1, 'redis-shards');
+  // A Redis Cluster has at least 3 masters (failing one over takes a majority of them): 2 is neither.
+  if (!Number.isInteger(redisShards) || (redisShards !== 1 && redisShards < 3)) {
+    throw new Error(`--redis-shards must be 1 (a single Redis) or at least 3 (a Redis Cluster of that many masters), got ${values['redis-shards']}`);
+  }
+  if (values.url && redisShards !== 1) throw new Error('--redis-shards starts a private Redis; a running cluster (--url) has its own');
+  const roomSize = int(values['room-size'], defaults.roomSize, 'room-size');
   const gatewayEnv: Record<string, string> = {};
   for (const pair of values.env ?? []) {
     const at = pair.indexOf('=');
@@ -146,14 +193,16 @@ export function parseOptions(argv: string[]): RunOptions {
     targets: values.compare ? ['ours', 'baseline'] : [target],
     url: values.url,
     gatewayUrls: values['gateway-urls']?.split(',').map((u) => u.trim().replace(/\/+$/, '')).filter(Boolean) ?? [],
-    direct: values.direct ?? false,
-    gateways: int(values.gateways, 2, 'gateways'),
+    // scaleout chooses each socket's gateway, which only a direct connection allows.
+    direct: (values.direct ?? false) || scaleout,
+    gateways,
+    redisShards,
     sockets: int(values.sockets, 1000, 'sockets'),
-    rooms: int(values.rooms, small ? 200 : 2, 'rooms'),
+    rooms: int(values.rooms, defaults.rooms, 'rooms'),
     roomSize,
     usersPerRoom: Math.min(roomSize, int(values['users-per-room'], 50, 'users-per-room')),
-    senders: int(values.senders, scenario === 'send' ? 20 : small ? 1 : 5, 'senders'),
-    rate: int(values.rate, small ? 100 : 20, 'rate'),
+    senders: int(values.senders, defaults.senders, 'senders'),
+    rate: int(values.rate, defaults.rate, 'rate'),
     rateFactor: int(values['rate-factor'], 2, 'rate-factor'),
     maxRate: int(values['max-rate'], 100_000, 'max-rate'),
     stepSeconds: int(values['step-seconds'], 10, 'step-seconds'),
@@ -161,7 +210,7 @@ export function parseOptions(argv: string[]): RunOptions {
     checkRate: int(values['check-rate'], 400, 'check-rate'),
     warmup: int(values.warmup, 5, 'warmup'),
     duration: int(values.duration, 20, 'duration'),
-    settle: int(values.settle, 10, 'settle'),
+    settle: int(values.settle, defaults.settle, 'settle'),
     window: Math.max(1, int(values.window, 1, 'window')),
     contentBytes: int(values['content-bytes'], 100, 'content-bytes'),
     connectConcurrency: Math.max(1, int(values['connect-concurrency'], 200, 'connect-concurrency')),

@@ -48,6 +48,12 @@ export async function createPopulation(target: Target, plan: RoomPlan, prefix: s
   return { roomIds, accounts };
 }
 
+/**
+ * Which URL a socket connects to, by its room (index in the plan) and its position among
+ * that room's sockets; without one, sockets go round-robin over the target's socket URLs.
+ */
+export type Placement = (room: number, position: number) => string;
+
 export interface ConnectStats {
   connect: Samples;
   join: Samples;
@@ -69,10 +75,11 @@ function connectOne(url: string, token: string): Promise<ChatSocket> {
 
 /**
  * Connects `plan.socketsPerRoom` sockets per room (round-robin over the target's socket
- * URLs), each joining its room with an acked `room:join`. `onMessage` sees every
- * `message` event of every socket. Any socket that fails to connect or join fails the
- * run: every figure is per requested socket (memory per socket, deliveries owed to each
- * one), and a cluster that turns sockets away at this load has not passed it.
+ * URLs, or where `placement` says), each joining its room with an acked `room:join`.
+ * `onMessage` sees every `message` event of every socket. Any socket that fails to
+ * connect or join fails the run: every figure is per requested socket (memory per
+ * socket, deliveries owed to each one), and a cluster that turns sockets away at this
+ * load has not passed it.
  */
 export async function connectPopulation(
   target: Target,
@@ -80,14 +87,20 @@ export async function connectPopulation(
   plan: RoomPlan,
   concurrency: number,
   onMessage: (receiver: LoadSocket, message: Message) => void,
+  placement?: Placement,
 ): Promise<{ sockets: LoadSocket[]; stats: ConnectStats }> {
   const slots = population.roomIds.flatMap((roomId, room) =>
-    Array.from({ length: plan.socketsPerRoom }, (_, j) => ({ room, roomId, account: population.accounts[room]![j % plan.usersPerRoom]! })),
+    Array.from({ length: plan.socketsPerRoom }, (_, position) => ({
+      room,
+      roomId,
+      position,
+      account: population.accounts[room]![position % plan.usersPerRoom]!,
+    })),
   );
   const stats: ConnectStats = { connect: new Samples(), join: new Samples(), failures: 0, reasons: new Map() };
   let done = 0;
   const results = await mapLimit(slots, concurrency, async (slot, i): Promise<LoadSocket | undefined> => {
-    const url = target.socketUrls[i % target.socketUrls.length]!;
+    const url = placement ? placement(slot.room, slot.position) : target.socketUrls[i % target.socketUrls.length]!;
     const started = performance.now();
     let socket: ChatSocket | undefined;
     try {

@@ -45,7 +45,7 @@ export async function startBaseline(options: BaselineOptions): Promise<Target> {
     });
     const servers: ServerEndpoint[] = processes.map((p) => {
       const url = `http://127.0.0.1:${p.port}`;
-      return { name: p.name, url, metricsUrl: `${url}/metrics`, healthUrl: `${url}/health`, inspector: () => inspectorUrl(p.output()) };
+      return { name: p.name, url, metricsUrl: `${url}/metrics`, healthUrl: `${url}/health`, inspector: () => inspectorUrl(p.output()), pid: p.pid };
     });
     return {
       name: 'baseline',
@@ -57,6 +57,7 @@ export async function startBaseline(options: BaselineOptions): Promise<Target> {
         { name: 'redis', pids: redis.process.child.pid === undefined ? [] : [redis.process.child.pid], tree: false },
         { name: 'postgres', pids: options.pg.process.child.pid === undefined ? [] : [options.pg.process.child.pid], tree: true },
       ],
+      redisUrls: [redis.url],
       // Any non-empty token is accepted as the user's id; rooms are just names.
       createAccounts: async (count, prefix) => Array.from({ length: count }, (_, i) => ({ id: `${prefix}_${i}`, token: `${prefix}_${i}` })),
       createRoom: async () => randomUUID(),

@@ -1,4 +1,14 @@
-import { createMigratedDatabase, startNginx, startRedis, startService, TEST_JWT_SECRET, type PostgresServer, type RunningService } from '@chat/testkit';
+import {
+  createMigratedDatabase,
+  startNginx,
+  startRedis,
+  startRedisCluster,
+  startService,
+  TEST_JWT_SECRET,
+  type ManagedProcess,
+  type PostgresServer,
+  type RunningService,
+} from '@chat/testkit';
 import { createRestClient } from '@chat/contract';
 import { inspectorUrl } from '../measure/gc.js';
 import { mapLimit } from '../util.js';
@@ -26,10 +36,37 @@ function restTarget(apiUrl: string): Pick<Target, 'createAccounts' | 'createRoom
   };
 }
 
+const pidOf = (managed: ManagedProcess): number[] => (managed.child.pid === undefined ? [] : [managed.child.pid]);
+
+/** The Redis our services use: its settings for them, its nodes' URLs and processes. */
+interface OurRedis {
+  env: Record<string, string>;
+  urls: string[];
+  pids: number[];
+  stop(): Promise<void>;
+}
+
+/** One Redis (`shards` 1) or a private Redis Cluster of `shards` masters; AOF on, as production runs it. */
+async function startOurRedis(shards: number): Promise<OurRedis> {
+  if (shards === 1) {
+    const redis = await startRedis({ appendOnly: true });
+    return { env: { REDIS_URL: redis.url }, urls: [redis.url], pids: pidOf(redis.process), stop: () => redis.stop() };
+  }
+  const cluster = await startRedisCluster({ masters: shards, appendOnly: true });
+  return {
+    env: cluster.env,
+    urls: cluster.nodes.map((n) => `redis://${n.address}`),
+    pids: cluster.nodes.flatMap((n) => pidOf(n.process)),
+    stop: () => cluster.stop(),
+  };
+}
+
 export interface OursOptions {
   pg: PostgresServer;
   gateways: number;
   direct: boolean;
+  /** 1: a single Redis; N ≥ 3: a Redis Cluster of N masters. */
+  redisShards: number;
   /** Extra environment for every gateway (e.g. COMMIT_DELAY_MS). */
   gatewayEnv: Record<string, string>;
   /** Write each gateway's CPU profile (node --cpu-prof) here when it stops. */
@@ -39,13 +76,14 @@ export interface OursOptions {
 
 /**
  * Our cluster on this machine, as production runs it: compiled services (`node dist/main.js`,
- * NODE_ENV=production), its own Redis (AOF on) and database, the API, N gateways and nginx.
+ * NODE_ENV=production), its own Redis (AOF on; one server or a cluster) and database, the
+ * API, N gateways and nginx.
  */
 export async function startOurs(options: OursOptions): Promise<Target> {
   const database = `load_${Date.now().toString(36)}`;
   const databaseUrl = await createMigratedDatabase(options.pg, database);
-  const redis = await startRedis({ appendOnly: true });
-  const base = { REDIS_URL: redis.url, DATABASE_URL: databaseUrl, JWT_SECRET: TEST_JWT_SECRET, NODE_ENV: 'production', LOG_LEVEL: 'warn' };
+  const redis = await startOurRedis(options.redisShards);
+  const base = { ...redis.env, DATABASE_URL: databaseUrl, JWT_SECRET: TEST_JWT_SECRET, NODE_ENV: 'production', LOG_LEVEL: 'warn' };
   const started: RunningService[] = [];
   const start = async (name: 'api' | 'gateway', label: string, env: Record<string, string>): Promise<RunningService> => {
     const nodeArgs = name === 'gateway' ? profileArgs(options.profileDir, label) : [];
@@ -82,19 +120,20 @@ export async function startOurs(options: OursOptions): Promise<Target> {
       metricsUrl: `${g.url}/metrics`,
       healthUrl: `${g.url}/health`,
       inspector: () => inspectorUrl(g.process.output()),
+      pid: g.process.child.pid,
     }));
-    const pid = (p: { child: { pid?: number } }): number[] => (p.child.pid === undefined ? [] : [p.child.pid]);
     return {
       name: 'ours',
       socketUrls: options.direct ? servers.map((s) => s.url) : [nginx.url],
       servers,
       cpuGroups: [
-        { name: 'gateways', pids: gateways.flatMap((g) => pid(g.process)), tree: false },
-        { name: 'api', pids: pid(api.process), tree: false },
-        { name: 'nginx', pids: pid(nginx.process), tree: true },
-        { name: 'redis', pids: pid(redis.process), tree: false },
-        { name: 'postgres', pids: pid(options.pg.process), tree: true },
+        { name: 'gateways', pids: gateways.flatMap((g) => pidOf(g.process)), tree: false },
+        { name: 'api', pids: pidOf(api.process), tree: false },
+        { name: 'nginx', pids: pidOf(nginx.process), tree: true },
+        { name: 'redis', pids: redis.pids, tree: false },
+        { name: 'postgres', pids: pidOf(options.pg.process), tree: true },
       ],
+      redisUrls: redis.urls,
       ...restTarget(nginx.url),
       stop: async () => {
         await nginx.stop();
@@ -119,6 +158,7 @@ export function remoteOurs(url: string, gatewayUrls: string[]): Target {
     socketUrls: [base],
     servers: gatewayUrls.map((g, i) => ({ name: `gateway-${i + 1}`, url: g, metricsUrl: `${g}/metrics`, healthUrl: `${g}/health` })),
     cpuGroups: [],
+    redisUrls: [],
     ...restTarget(base),
     stop: async () => undefined,
   };

@@ -19,6 +19,8 @@ export interface ServerEndpoint {
   url: string;
   /** Its inspector's WebSocket URL, to force a GC before reading the heap (local servers only). */
   inspector?: () => string | undefined;
+  /** Its process id, to read its own CPU (local servers only). */
+  pid?: number;
 }
 
 /** A system under test: ours (nginx, API, gateways) or the bare baseline. */
@@ -29,6 +31,8 @@ export interface Target {
   servers: ServerEndpoint[];
   /** Server-side processes whose CPU is counted (empty for a remote target). */
   cpuGroups: CpuGroup[];
+  /** Every Redis node the servers use, to read its own counters (empty for a remote target). */
+  redisUrls: string[];
   createAccounts(count: number, prefix: string): Promise<Account[]>;
   /** A room owned by `owner`; returns its id. */
   createRoom(owner: Account, name: string): Promise<string>;

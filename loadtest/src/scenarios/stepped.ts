@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { closeAll, connectPopulation, createPopulation, type LoadSocket, type RoomPlan } from '../clients/sockets.js';
+import { closeAll, connectPopulation, createPopulation, type LoadSocket, type Placement, type RoomPlan } from '../clients/sockets.js';
 import type { Target } from '../env/target.js';
 import { DeliveryLedger, orderCounters, StepStats } from '../measure/delivery.js';
 import { MeasureWindow } from '../measure/window.js';
@@ -27,21 +27,46 @@ export interface SteppedRun {
   steps: JudgedStep[];
 }
 
+/** How a stepped scenario lays out its load, and what it reads around the steps; every field optional. */
+export interface SteppedLoad {
+  /** Rooms and their sockets. @default `rooms` rooms of `roomSize` sockets, `usersPerRoom` users each */
+  plan?: RoomPlan;
+  /** Rooms (the plan's first ones) whose `senders` send; the rest only hold sockets. @default every room */
+  sendingRooms?: number;
+  /** Which server each socket connects to (connectPopulation). */
+  placement?: Placement;
+  /** Runs once after the warm-up, before the first step, with every socket connected and joined. */
+  beforeSteps?: (sockets: readonly LoadSocket[]) => Promise<void>;
+  /**
+   * Runs right before each step's first send; the function it resolves to runs once that step
+   * has drained. Called once per step, in the order of `SteppedRun.steps`.
+   */
+  aroundStep?: () => Promise<() => Promise<void>>;
+}
+
 /**
- * Rooms of `roomSize` sockets; `senders` of each room send, open loop, at a total rate
- * that starts at `rate` and grows by `rateFactor` each step, until a step fails (see
- * `stepProblems`: p99 over `maxP99Ms`, a delivery missing at the drain deadline, a send
- * error, dup, under 90% of the target rate, or the generator saturated; arrivals out of
- * seq order are counted and disqualify a step, but stepping goes on past them).
+ * Rooms of `roomSize` sockets (or as `load` lays them out); `senders` of each room send,
+ * open loop, at a total rate that starts at `rate` and grows by `rateFactor` each step,
+ * until a step fails (see `stepProblems`: p99 over `maxP99Ms`, a delivery missing at the
+ * drain deadline, a send error, dup, under 90% of the target rate, or the generator
+ * saturated; arrivals out of seq order are counted and disqualify a step, but stepping
+ * goes on past them).
  */
-export async function runSteps(target: Target, options: RunOptions, label: string): Promise<SteppedRun> {
-  const plan: RoomPlan = { rooms: options.rooms, socketsPerRoom: options.roomSize, usersPerRoom: options.usersPerRoom };
+export async function runSteps(target: Target, options: RunOptions, label: string, load: SteppedLoad = {}): Promise<SteppedRun> {
+  const plan: RoomPlan = load.plan ?? { rooms: options.rooms, socketsPerRoom: options.roomSize, usersPerRoom: options.usersPerRoom };
   const population = await createPopulation(target, plan, `${label}${Date.now().toString(36)}`);
   const byRoom: LoadSocket[][] = Array.from({ length: plan.rooms }, () => []);
   const ledger = new DeliveryLedger(byRoom);
-  const { sockets } = await connectPopulation(target, population, plan, options.connectConcurrency, (receiver, message) => ledger.received(receiver, message));
+  const { sockets } = await connectPopulation(
+    target,
+    population,
+    plan,
+    options.connectConcurrency,
+    (receiver, message) => ledger.received(receiver, message),
+    load.placement,
+  );
   for (const s of sockets) byRoom[s.room]!.push(s);
-  const senders = byRoom.flatMap((room) => room.slice(0, options.senders));
+  const senders = byRoom.slice(0, load.sendingRooms ?? plan.rooms).flatMap((room) => room.slice(0, options.senders));
   const text = content(options.contentBytes);
   log(`${target.name}: ${sockets.length} sockets in ${plan.rooms} rooms, ${senders.length} senders`);
   await sleep(1_000);
@@ -89,14 +114,17 @@ export async function runSteps(target: Target, options: RunOptions, label: strin
     while (!warm.settled && Date.now() < deadline) await sleep(20);
     ledger.release(warm);
   }
+  await load.beforeSteps?.(sockets);
 
   const steps: JudgedStep[] = [];
   for (let rate = options.rate; rate <= options.maxRate; rate = Math.ceil(rate * options.rateFactor)) {
     const step = new StepStats(plan.rooms);
     const orderBefore = orderCounters(sockets);
+    const afterStep = await load.aroundStep?.();
     const window = new MeasureWindow(target.cpuGroups);
     const started = await sendAt(rate, options.stepSeconds, step);
     const report = await finishStep(ledger, step, sockets, orderBefore, window, started);
+    await afterStep?.();
     const problems = stepProblems(report, { maxP99Ms: options.maxP99Ms, targetRate: rate });
     steps.push({ rate, report, problems });
     log(
@@ -115,8 +143,8 @@ export async function runSteps(target: Target, options: RunOptions, label: strin
 }
 
 /** The step with the highest `by` among those `eligible`. */
-export function bestStep(steps: readonly JudgedStep[], eligible: (s: JudgedStep) => boolean, by: (s: JudgedStep) => number): JudgedStep | undefined {
-  return steps.filter(eligible).reduce<JudgedStep | undefined>((a, s) => (!a || by(s) > by(a) ? s : a), undefined);
+export function bestStep<Step extends JudgedStep>(steps: readonly Step[], eligible: (s: Step) => boolean, by: (s: Step) => number): Step | undefined {
+  return steps.filter(eligible).reduce<Step | undefined>((a, s) => (!a || by(s) > by(a) ? s : a), undefined);
 }
 
 export const clean = (s: JudgedStep): boolean => s.problems.length === 0;
