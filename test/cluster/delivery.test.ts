@@ -139,7 +139,7 @@ describe('through nginx with three gateways', () => {
     expect(acks.filter((a) => a.ok)).toHaveLength(MESSAGE_LIMIT);
     const refused = acks.filter((a) => !a.ok);
     expect(refused).toHaveLength(10);
-    for (const a of refused) expect(a).toMatchObject({ ok: false, error: { code: 'rate_limited', message: expect.stringMatching(/retry in \d+ s/) } });
+    for (const a of refused) expect(a).toMatchObject({ ok: false, error: { code: 'rate_limited', message: expect.stringMatching(/retry in \d+ s/), retryAfterMs: expect.any(Number) } });
   });
 
   it('holds the per-user command budget across replicas, and a retried command spends none of it', async () => {

@@ -23,8 +23,8 @@ const statusByCode: Record<ErrorCode, number> = {
 };
 
 export interface AppErrorOptions {
-  /** Seconds a client should wait before retrying (rate limits). */
-  retryAfter?: number;
+  /** Milliseconds a client should wait before retrying (rate limits). */
+  retryAfterMs?: number;
   cause?: unknown;
 }
 
@@ -36,7 +36,7 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly expose: boolean;
-  readonly retryAfter: number | undefined;
+  readonly retryAfterMs: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -44,7 +44,7 @@ export class AppError extends Error {
     this.code = code;
     this.status = statusByCode[code];
     this.expose = code !== 'internal';
-    this.retryAfter = options.retryAfter;
+    this.retryAfterMs = options.retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(options.retryAfterMs));
   }
 
   static validation(message: string): AppError {
@@ -62,20 +62,25 @@ export class AppError extends Error {
   static conflict(message: string): AppError {
     return new AppError('conflict', message);
   }
-  static rateLimited(retryAfter: number, message = 'too many requests, slow down'): AppError {
-    return new AppError('rate_limited', message, { retryAfter });
+  /** `rate_limited`, with how long to wait (milliseconds; in the error body as `retryAfterMs`). */
+  static rateLimited(retryAfterMs: number, message = 'too many requests, slow down'): AppError {
+    return new AppError('rate_limited', message, { retryAfterMs });
   }
 }
 
 export interface ErrorBody {
   code: ErrorCode;
   message: string;
+  /** `rate_limited` only: milliseconds to wait before retrying. */
+  retryAfterMs?: number;
 }
 
 /** Turns anything thrown into the contract's error shape; hides internal details. */
 export function toErrorBody(err: unknown): ErrorBody {
   if (err instanceof AppError) {
-    return { code: err.code, message: err.expose ? err.message : 'internal error' };
+    const body: ErrorBody = { code: err.code, message: err.expose ? err.message : 'internal error' };
+    if (err.code === 'rate_limited' && err.retryAfterMs !== undefined) body.retryAfterMs = err.retryAfterMs;
+    return body;
   }
   return { code: 'internal', message: 'internal error' };
 }

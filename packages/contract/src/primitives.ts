@@ -64,6 +64,11 @@ export const clientIdSchema = z
   .refine(withoutNul, { message: NUL_MESSAGE });
 
 export const errorCodeSchema = z.enum(errorCodes);
-export const errorSchema = z.object({ code: errorCodeSchema, message: z.string() });
+export const errorSchema = z.object({
+  code: errorCodeSchema,
+  message: z.string(),
+  /** With `rate_limited`: how long to wait before retrying, in milliseconds. */
+  retryAfterMs: z.number().int().positive().optional(),
+});
 export const errorBodySchema = z.object({ error: errorSchema });
 export type ErrorResponse = z.infer<typeof errorBodySchema>;

@@ -133,7 +133,11 @@ export const historyQuerySchema = z
   });
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 
-export const historyResponseSchema = z.object({ messages: z.array(messageSchema) });
+export const historyResponseSchema = z.object({
+  messages: z.array(messageSchema),
+  /** Whether there are messages beyond this page in the direction paged: older without `after`, newer with it. */
+  hasMore: z.boolean(),
+});
 export type HistoryResponse = z.infer<typeof historyResponseSchema>;
 
 export const okResponseSchema = z.object({ ok: z.literal(true) });

@@ -81,6 +81,10 @@ export type SessionEndReason = z.infer<typeof sessionEndReasonSchema>;
 export const sessionEndedEventSchema = z.object({ reason: sessionEndReasonSchema });
 export type SessionEndedEvent = z.infer<typeof sessionEndedEventSchema>;
 
+/** The answer to an event the server could not acknowledge: sent without an ack callback, or unknown. It was not processed. */
+export const eventErrorSchema = z.object({ event: z.string(), error: errorSchema });
+export type EventError = z.infer<typeof eventErrorSchema>;
+
 /** How long a `typing: true` lasts without renewal. */
 export const TYPING_TTL_MS = 5_000;
 
@@ -103,6 +107,7 @@ export const serverEventSchemas = {
   typing: typingEventSchema,
   'ai:delta': aiDeltaEventSchema,
   'session:ended': sessionEndedEventSchema,
+  error: eventErrorSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export type ClientEventName = keyof typeof clientEvents;

@@ -84,6 +84,39 @@ describe('GET /api/rooms/:roomId/messages', () => {
     expect(await seqs('?after=200&limit=100')).toEqual(range(201, TOTAL));
   });
 
+  it('says whether there is more beyond the page, in the direction paged', async () => {
+    const hasMore = async (query: string): Promise<boolean> =>
+      historyResponseSchema.parse((await http.get(`/api/rooms/${room.id}/messages${query}`, { token: owner.token })).body).hasMore;
+    // Down (older): the latest page has older ones below it; the page reaching seq 1 has none.
+    expect(await hasMore('')).toBe(true);
+    expect(await hasMore('?before=51')).toBe(false);
+    expect(await hasMore('?before=52')).toBe(true);
+    expect(await hasMore(`?limit=100&before=${TOTAL + 1}`)).toBe(true);
+    // Up (newer): more above until the page reaches the last seq.
+    expect(await hasMore('?after=0')).toBe(true);
+    expect(await hasMore(`?after=${TOTAL - 50}`)).toBe(false);
+    expect(await hasMore(`?after=${TOTAL - 51}`)).toBe(true);
+    expect(await hasMore(`?after=${TOTAL}`)).toBe(false);
+  });
+
+  it('walks the whole history by hasMore alone, backwards and forwards, without gaps or repeats', async () => {
+    const read = async (query: string) => historyResponseSchema.parse((await http.get(`/api/rooms/${room.id}/messages${query}`, { token: owner.token })).body);
+    const down: number[] = [];
+    for (let page = await read('?limit=100'); ; ) {
+      down.unshift(...page.messages.map((m) => m.seq));
+      if (!page.hasMore) break;
+      page = await read(`?limit=100&before=${page.messages[0]!.seq}`);
+    }
+    expect(down).toEqual(range(1, TOTAL));
+    const up: number[] = [];
+    for (let page = await read('?limit=100&after=0'); ; ) {
+      up.push(...page.messages.map((m) => m.seq));
+      if (!page.hasMore) break;
+      page = await read(`?limit=100&after=${page.messages.at(-1)!.seq}`);
+    }
+    expect(up).toEqual(range(1, TOTAL));
+  });
+
   it('walks the whole history backwards and forwards without gaps or repeats', async () => {
     const backwards: number[] = [];
     let page = await seqs('?limit=100');

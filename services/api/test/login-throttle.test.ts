@@ -46,6 +46,10 @@ describe('login throttling', () => {
     const blocked = await login(b, user.username.toUpperCase(), 'right password', '10.0.1.1');
     expect(blocked.status).toBe(429);
     expect(blocked.body.error.code).toBe('rate_limited');
+    // In the body as milliseconds, and in the header as whole seconds (rounded up).
+    const waitMs: unknown = blocked.body.error.retryAfterMs;
+    expect(Number.isInteger(waitMs) && (waitMs as number) > 0 && (waitMs as number) <= LOGIN_WINDOW_SECONDS * 1000).toBe(true);
+    expect(Number(blocked.headers.get('retry-after'))).toBe(Math.ceil((waitMs as number) / 1000));
     const retryAfter = Number(blocked.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(LOGIN_WINDOW_SECONDS);

@@ -260,6 +260,30 @@ describe('typing and room:leave', () => {
   });
 });
 
+describe('events the server cannot acknowledge', () => {
+  it('answers a known event sent without an ack callback with an error event naming it, and does not process it', async () => {
+    const room = await createRoom(orm, alice, [bob]);
+    const a = await open(alice);
+    ok(await call(a, 'room:join', { roomId: room }));
+    const errors: unknown[] = [];
+    a.on('error', (e) => errors.push(e));
+    (a as unknown as { emit(event: string, payload: unknown): void }).emit('message:send', { roomId: room, content: 'no ack', clientId: 'no-ack-1' });
+    await waitFor('the error event', () => errors.length === 1);
+    expect(errors).toEqual([{ event: 'message:send', error: { code: 'validation', message: expect.stringMatching(/needs an acknowledgement callback/) } }]);
+    expect(await storedCount(room)).toBe(0);
+  });
+
+  it('answers an unknown event with an error, in the ack when there is one, else as an error event', async () => {
+    const a = await open(alice);
+    const errors: unknown[] = [];
+    a.on('error', (e) => errors.push(e));
+    expect(await rawCall(a, 'room:explode', {})).toEqual({ ok: false, error: { code: 'validation', message: 'unknown event "room:explode"' } });
+    (a as unknown as { emit(event: string): void }).emit('room:explode');
+    await waitFor('the error event', () => errors.length === 1);
+    expect(errors).toEqual([{ event: 'room:explode', error: { code: 'validation', message: 'unknown event "room:explode"' } }]);
+  });
+});
+
 describe('sessions ended by the API', () => {
   it("ends a logged-out token's sockets, each told why first, and leaves the user's other sessions alone", async () => {
     const tokenA = tokenFor(carol);

@@ -32,13 +32,19 @@ describe('handshake', () => {
     const viaAuth = await connect(gw.url, token);
     const viaQuery = await connect(gw.url, '', { auth: {}, query: { token } });
     const polling = await connect(gw.url, token, { transports: ['polling'] });
-    expect([viaAuth.connected, viaQuery.connected, polling.connected]).toEqual([true, true, true]);
+    // Mobile libraries set it as a header (extraHeaders), over WebSocket and polling alike.
+    const viaHeader = await connect(gw.url, '', { auth: {}, extraHeaders: { Authorization: `Bearer ${token}` } });
+    const viaHeaderPolling = await connect(gw.url, '', { auth: {}, transports: ['polling'], extraHeaders: { authorization: `bearer ${token}` } });
+    expect([viaAuth, viaQuery, polling, viaHeader, viaHeaderPolling].map((s) => s.connected)).toEqual([true, true, true, true, true]);
+    expect((await connectError(gw.url, '', { auth: {}, extraHeaders: { Authorization: `Basic ${token}` } })).message).toBe('unauthorized');
+    expect((await connectError(gw.url, '', { auth: {}, extraHeaders: { Authorization: 'Bearer not.a.token' } })).message).toBe('unauthorized');
     // Once verified, the server keeps no copy of the token in the handshake.
     for (const socket of gw.gateway.io.of('/').sockets.values()) {
       expect(socket.handshake.auth).not.toHaveProperty('token');
       expect(socket.handshake.query).not.toHaveProperty('token');
+      expect(socket.handshake.headers).not.toHaveProperty('authorization');
     }
-    for (const s of [viaAuth, viaQuery, polling]) s.close();
+    for (const s of [viaAuth, viaQuery, polling, viaHeader, viaHeaderPolling]) s.close();
   });
 
   it('names the replica in front of every Engine.IO session id', async () => {
@@ -116,6 +122,23 @@ describe('origin allowlist', () => {
     const socket = await connect(gw.url, tokenFor(alice), { extraHeaders: { Origin: 'https://chat.example' } });
     expect(socket.connected).toBe(true);
     socket.close();
+  });
+
+  it('admits an Origin naming the very host and port it connected to (React Native, Python), and no other', async () => {
+    const { host } = new URL(gw.url);
+    const sameHost = { Origin: `http://${host}` };
+    expect((await pollingHandshakeStatus(gw.url, sameHost)).status).toBe(200);
+    expect((await websocketHandshake(gw.url, sameHost)).status).toBe(101);
+    const socket = await connect(gw.url, tokenFor(alice), { extraHeaders: sameHost });
+    expect(socket.connected).toBe(true);
+    socket.close();
+    // Same host on another port, another host on the same port, and an opaque origin are browser origins like any other.
+    const otherPort = { Origin: `http://${new URL(gw.url).hostname}:1` };
+    const otherHost = { Origin: `http://evil.example:${new URL(gw.url).port}` };
+    for (const headers of [otherPort, otherHost, { Origin: 'null' }]) {
+      expect((await pollingHandshakeStatus(gw.url, headers)).status, headers.Origin).toBe(403);
+      expect((await websocketHandshake(gw.url, headers)).status, headers.Origin).toBe(400);
+    }
   });
 });
 

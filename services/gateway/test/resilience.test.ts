@@ -47,7 +47,7 @@ describe('events the contract does not allow', () => {
     untyped.emit('message:send', { roomId, content: 'no ack', clientId: 'no-ack' });
     untyped.emit('message:send', { roomId, content: 'bad ack', clientId: 'bad-ack' }, 'not a function');
     expect(await rawCall(socket, 'room:join', { roomId }, { extra: 1 })).toMatchObject({ ok: false, error: { code: 'validation' } });
-    expect(await rawCall(socket, 'chat:nuke', {})).toMatchObject({ ok: false, error: { code: 'validation', message: 'unknown event' } });
+    expect(await rawCall(socket, 'chat:nuke', {})).toMatchObject({ ok: false, error: { code: 'validation', message: 'unknown event "chat:nuke"' } });
     ok(await call(socket, 'message:send', { roomId, content: 'with ack', clientId: 'with-ack' }));
     expect(await storedCount(roomId)).toBe(before + 1);
   });
@@ -97,6 +97,9 @@ describe('commands', () => {
     ok(await call(socket, 'message:send', { roomId: room, content: '/help', clientId: 'help-2' }));
     const refused = await call(socket, 'message:send', { roomId: room, content: '/stock=msft.us', clientId: 'stock-2' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'rate_limited', message: expect.stringMatching(/retry in \d+ s/) } });
+    // The wait as a number too: at most the one-minute window.
+    const waitMs = (refused as { error: { retryAfterMs?: number } }).error.retryAfterMs;
+    expect(Number.isInteger(waitMs) && waitMs! > 0 && waitMs! <= 60_000).toBe(true);
     expect(await call(socket, 'message:send', { roomId: room, content: '/help', clientId: 'help-3' })).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
     // At the limit, a retry still finds its job.
     expect(ok(await call(socket, 'message:send', { roomId: room, content: '/stock=aapl.us', clientId: 'stock-1' }))).toEqual(stock);

@@ -43,7 +43,7 @@ export class LoginThrottle {
       if (ipResult.status === 'fulfilled') await this.byIp.reward(ip);
       if (userResult.status === 'fulfilled') await this.byUsername.reward(userKey);
       const waitMs = Math.max(...limits.map((r) => r.msBeforeNext));
-      throw AppError.rateLimited(Math.max(1, Math.ceil(waitMs / 1000)), 'too many failed login attempts, try again later');
+      throw AppError.rateLimited(waitMs, `too many failed login attempts; try again in ${Math.max(1, Math.ceil(waitMs / 1000))} s`);
     }
     return {
       succeeded: async () => {

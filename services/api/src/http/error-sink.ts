@@ -36,12 +36,12 @@ interface NormalisedError {
   status: number;
   code: ErrorCode;
   message: string;
-  retryAfter?: number | undefined;
+  retryAfterMs?: number | undefined;
 }
 
 function normalise(err: unknown): NormalisedError {
   if (err instanceof AppError) {
-    return { status: err.status, ...toErrorBody(err), retryAfter: err.retryAfter };
+    return { status: err.status, ...toErrorBody(err) };
   }
   const mapped = dependencyError(err);
   if (mapped) return { status: mapped.status, ...toErrorBody(mapped) };
@@ -56,7 +56,7 @@ function normalise(err: unknown): NormalisedError {
 
 /**
  * The one error sink: anything thrown below becomes the contract's
- * `{"error": {"code", "message"}}` with its status. Only exposed messages
+ * `{"error": {"code", "message"}}` (and `retryAfterMs` with `rate_limited`) with its status. Only exposed messages
  * reach the client; a Redis or PostgreSQL outage is 503 `unavailable`;
  * unexpected errors are logged and answered as `internal`.
  */
@@ -66,7 +66,7 @@ export function errorSink(logger: Logger): Middleware {
     try {
       await next();
     } catch (err) {
-      const { status, code, message, retryAfter } = normalise(err);
+      const { status, code, message, retryAfterMs } = normalise(err);
       if (status === 503) {
         log.warn({ err: safeError(err), method: ctx.method, path: ctx.path, status }, 'request failed: a dependency is unavailable');
       } else if (status >= 500) {
@@ -75,8 +75,9 @@ export function errorSink(logger: Logger): Middleware {
         log.debug({ method: ctx.method, path: ctx.path, status, code }, 'request refused');
       }
       ctx.status = status;
-      ctx.body = { error: { code, message } };
-      if (retryAfter !== undefined) ctx.set('Retry-After', String(Math.max(1, Math.ceil(retryAfter))));
+      ctx.body = { error: { code, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) } };
+      // The header (whole seconds, rounded up) for HTTP clients that know no body field.
+      if (retryAfterMs !== undefined) ctx.set('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     }
   };
 }

@@ -3,11 +3,13 @@ import { safeError, toAppError, verifyToken, type Logger, type RedisClient } fro
 import type { ExtendedError } from 'socket.io';
 import type { GatewaySocket } from '../socket/types.js';
 
-/** The bearer token of a handshake: `auth.token`, else the `token` query parameter. */
+/** The bearer token of a handshake: `auth.token`, else an `Authorization: Bearer` header, else the `token` query parameter. */
 export function handshakeToken(socket: GatewaySocket): string | undefined {
   const auth: unknown = socket.handshake.auth;
   const fromAuth = typeof auth === 'object' && auth !== null ? (auth as Record<string, unknown>).token : undefined;
   if (typeof fromAuth === 'string' && fromAuth !== '') return fromAuth;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(socket.handshake.headers.authorization ?? '')?.[1];
+  if (bearer) return bearer;
   const fromQuery = socket.handshake.query.token;
   return typeof fromQuery === 'string' && fromQuery !== '' ? fromQuery : undefined;
 }

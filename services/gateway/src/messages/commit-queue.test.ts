@@ -143,7 +143,7 @@ describe('group commit', () => {
     const { queue, batches } = probe({
       admit: async (drafts) => {
         admitted.push(drafts.length);
-        return drafts.map((d) => (d.content === 'm2' ? AppError.rateLimited(7) : undefined));
+        return drafts.map((d) => (d.content === 'm2' ? AppError.rateLimited(7_000) : undefined));
       },
     });
     const results = await Promise.all([1, 2, 3].map((i) => queue.submit(chat(room, i))));

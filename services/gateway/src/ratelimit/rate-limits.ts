@@ -66,8 +66,7 @@ export function createSendLimits(redis: RedisClient, limits: { messagesPerMinute
     const waits = await client.chatSpendSends(keys.length, ...keys, perMinute[kind], WINDOW_MS);
     return waits.map((ms) => {
       if (ms === 0) return undefined;
-      const retryAfter = Math.max(1, Math.ceil(ms / 1000));
-      return AppError.rateLimited(retryAfter, `at most ${perMinute[kind]} ${kind} a minute; retry in ${retryAfter} s`);
+      return AppError.rateLimited(ms, `at most ${perMinute[kind]} ${kind} a minute; retry in ${Math.max(1, Math.ceil(ms / 1000))} s`);
     });
   };
   return {

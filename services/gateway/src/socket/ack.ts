@@ -87,16 +87,17 @@ export class PendingAnswers {
  * closures per socket). The one place that turns handler outcomes into acks:
  * `{ok: true, ...result}` or `{ok: false, error}`; nothing thrown escapes. Each
  * ack is answered once, by the deadline of `ctx.answers` at the latest (a Redis or
- * PostgreSQL that hangs rather than refuses). An event without an ack callback
- * is ignored: the contract requires one, and without it the client could learn
- * nothing of the outcome.
+ * PostgreSQL that hangs rather than refuses). An event without an ack callback is
+ * not processed (the client could learn nothing of its outcome): the socket gets an
+ * `error` event naming it instead.
  */
 export function eventListener<E extends ClientEvent>(ctx: AckContext, event: E, handler: EventHandler<E>): EventListenerEntry {
   // The listener takes the raw arguments: what a client sends is untrusted until parsed.
   function listener(this: GatewaySocket, ...args: unknown[]): void {
     const ack = args[args.length - 1];
     if (typeof ack !== 'function') {
-      ctx.logger.debug({ ...socketFields(this), event }, 'event without an ack callback ignored');
+      ctx.logger.debug({ ...socketFields(this), event }, 'event without an ack callback refused');
+      this.emit('error', { event, error: { code: 'validation', message: `${event} needs an acknowledgement callback; it was not processed` } });
       return;
     }
     const payload = args.length >= 2 ? args[0] : undefined;

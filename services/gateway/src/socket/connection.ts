@@ -34,11 +34,12 @@ export function socketSetup({ events, isRevoked, logger }: SocketSetupDeps): Soc
     tokenExpiry.forget(this);
     log.debug({ ...socketFields(this), reason }, 'socket disconnected');
   }
-  function onUnknownEvent(event: string, ...args: unknown[]): void {
+  function onUnknownEvent(this: GatewaySocket, event: string, ...args: unknown[]): void {
+    if (Object.hasOwn(clientEvents, event)) return;
+    const error = { code: 'validation' as const, message: `unknown event ${JSON.stringify(String(event).slice(0, 64))}` };
     const answer = args[args.length - 1];
-    if (!Object.hasOwn(clientEvents, event) && typeof answer === 'function') {
-      (answer as (response: Ack) => void)({ ok: false, error: { code: 'validation', message: 'unknown event' } });
-    }
+    if (typeof answer === 'function') (answer as (response: Ack) => void)({ ok: false, error });
+    else this.emit('error', { event: String(event).slice(0, 64), error });
   }
 
   return {
