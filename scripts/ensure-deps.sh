@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Installs what `npm run up`, `npm test` and `npm run loadtest` need and is missing:
 # system packages (redis-server, PostgreSQL, nginx, psql; with --browser, chromium
-# for the browser tests, which only `npm test` passes) through apt-get when root,
+# for the browser tests; with --test-clients, Python's socketio client for the test of
+# a client we did not write — only `npm test` passes those two) through apt-get when root,
 # else it prints the command; npm packages with `npm ci` when node_modules is
 # missing or older than the lockfile. CHAT_SKIP_BROWSER=1 drops the browser even
-# with --browser.
+# with --browser; CHAT_PYTHON names the python3 to check (default Debian's /usr/bin/python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 browser=0
+test_clients=0
 for arg in "$@"; do
   case "$arg" in
     --browser) browser=1 ;;
-    *) echo "ensure-deps: unknown argument $arg (the only one is --browser)" >&2; exit 2 ;;
+    --test-clients) test_clients=1 ;;
+    *) echo "ensure-deps: unknown argument $arg (known: --browser, --test-clients)" >&2; exit 2 ;;
   esac
 done
 [ "${CHAT_SKIP_BROWSER:-}" = "1" ] && browser=0
@@ -24,6 +27,13 @@ command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null 2>&1 || missing+=(postgresql)
 if [ "$browser" = "1" ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fi
+if [ "$test_clients" = "1" ]; then
+  # Debian's python3, where apt puts these (a pyenv or venv python3 first on PATH would not see them).
+  python="${CHAT_PYTHON:-/usr/bin/python3}"
+  "$python" -c 'import socketio' >/dev/null 2>&1 || missing+=(python3-socketio)
+  # python-socketio's WebSocket transport needs websocket-client.
+  "$python" -c 'import websocket' >/dev/null 2>&1 || missing+=(python3-websocket)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then

@@ -69,15 +69,29 @@ describe('scripts/ensure-deps.sh', () => {
     }
   });
 
+  it("asks for Python's socketio client and its WebSocket library with --test-clients (npm test), and is satisfied once python3 imports them", async () => {
+    const python = { CHAT_PYTHON: join(bin, 'python3') };
+    const result = await ensureDeps(['--test-clients'], python);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('missing python3-socketio python3-websocket');
+    // A python3 that imports both modules (the stand-in succeeds at every -c).
+    await stub('python3', 'exit 0');
+    try {
+      expect((await ensureDeps(['--test-clients'], python)).code).toBe(0);
+    } finally {
+      await rm(join(bin, 'python3'));
+    }
+  });
+
   it('refuses an unknown argument', async () => {
     const result = await ensureDeps(['--browsers']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('unknown argument --browsers');
   });
 
-  it('is what the root package.json runs, with --browser for npm test only', async () => {
+  it('is what the root package.json runs, with --browser and --test-clients for npm test only', async () => {
     const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.test).toMatch(/^bash scripts\/ensure-deps\.sh --browser && /);
+    expect(pkg.scripts.test).toMatch(/^bash scripts\/ensure-deps\.sh --browser --test-clients && /);
     for (const script of ['up', 'loadtest']) expect(pkg.scripts[script]).toMatch(/^bash scripts\/ensure-deps\.sh && /);
   });
 });

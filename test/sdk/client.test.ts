@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChatClient, ChatError, type Message } from '@chat/client';
+import { waitFor } from '@chat/testkit';
+import { startChatCluster, type ChatCluster } from '../cluster/support/cluster.js';
+
+const PASSWORD = 'correct horse battery';
+const COMMAND_LIMIT = 3;
+let chat: ChatCluster;
+const clients: ChatClient[] = [];
+
+beforeAll(async () => {
+  chat = await startChatCluster(2, { RATE_LIMIT_MESSAGES: '10000', RATE_LIMIT_COMMANDS: String(COMMAND_LIMIT) });
+});
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await chat?.stop();
+});
+
+/** A registered, connected SDK client through nginx, recording every message it hands on. */
+async function user(name: string): Promise<{ client: ChatClient; messages: Message[] }> {
+  const client = new ChatClient({ baseUrl: chat.url, socket: { reconnectionDelay: 100, reconnectionDelayMax: 500 } });
+  clients.push(client);
+  await client.register(`${name}_${Math.random().toString(36).slice(2, 8)}`, PASSWORD);
+  await client.connect();
+  const messages: Message[] = [];
+  client.on('message', (m) => messages.push(m));
+  return { client, messages };
+}
+
+/** Cuts the transport as a network drop would: socket.io-client reconnects by itself. */
+const dropConnection = (client: ChatClient): void => (client as unknown as { socket: { io: { engine: { close(): void } } } }).socket.io.engine.close();
+
+const seqs = (messages: Message[], roomId: string): number[] => messages.filter((m) => m.roomId === roomId).map((m) => m.seq);
+const gapless = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('@chat/client against the cluster', () => {
+  it('registers, joins, sends and receives: each room in seq order, each message once, the sender included', async () => {
+    const [ann, ben] = [await user('ann'), await user('ben')];
+    const room = await ann.client.rest.createRoom({ body: { name: `sdk ${Date.now()}` } });
+    await ben.client.rest.joinRoom({ params: { roomId: room.id } });
+    await ann.client.join(room.id);
+    await ben.client.join(room.id);
+    const acks = await Promise.all(['one', 'two', 'three'].map((text) => ann.client.send(room.id, text)));
+    const sent = acks.map((a) => ('message' in a ? a.message : undefined));
+    expect(sent.map((m) => m?.content)).toEqual(['one', 'two', 'three']);
+    await waitFor('both to hold the three', () => [ann, ben].every((u) => u.messages.filter((m) => m.roomId === room.id && m.type === 'message').length === 3));
+    for (const u of [ann, ben]) {
+      const inRoom = seqs(u.messages, room.id);
+      expect(inRoom).toEqual(gapless(inRoom[0]!, inRoom.at(-1)!));
+    }
+    expect(ann.client.pendingSends).toEqual([]);
+  });
+
+  it('keeps sends made while the connection is down, and sends them, once each, when it is back', async () => {
+    const [ann, ben] = [await user('ann'), await user('ben')];
+    const room = await ann.client.rest.createRoom({ body: { name: `outbox ${Date.now()}` } });
+    await ben.client.rest.joinRoom({ params: { roomId: room.id } });
+    await ann.client.join(room.id);
+    await ben.client.join(room.id);
+    dropConnection(ann.client);
+    const sends = ['while', 'we', 'were', 'away'].map((text) => ann.client.send(room.id, text));
+    expect(ann.client.pendingSends.map((s) => s.content)).toEqual(['while', 'we', 'were', 'away']);
+    const acked = await Promise.all(sends);
+    expect(acked.map((a) => ('message' in a ? a.message.content : '')).sort()).toEqual(['away', 'we', 'were', 'while']);
+    await waitFor('ben to hold them', () => ben.messages.filter((m) => m.roomId === room.id && m.type === 'message').length === 4);
+    // A resend with the same clientId (after an app restart, say) returns the stored message and adds nothing.
+    const first = acked[0]!;
+    if (!('message' in first)) throw new Error('not a message');
+    const again = await ann.client.send(room.id, 'while', { clientId: first.message.clientId! });
+    expect(again).toEqual({ message: first.message });
+    const history = await ann.client.rest.history({ params: { roomId: room.id } });
+    expect(history.messages.filter((m) => m.type === 'message').map((m) => m.clientId).sort()).toEqual(acked.map((a) => ('message' in a ? a.message.clientId : '')).sort());
+  });
+
+  it('catches up on everything missed while away, beyond the 100 a join returns, in order and without duplicates', async () => {
+    const [ann, ben] = [await user('ann'), await user('ben')];
+    const room = await ann.client.rest.createRoom({ body: { name: `catch-up ${Date.now()}` } });
+    await ben.client.rest.joinRoom({ params: { roomId: room.id } });
+    await ann.client.join(room.id);
+    await ben.client.join(room.id);
+    const before = ben.messages.length;
+    // ben is gone for good while 130 messages are sent; he comes back with a new connection.
+    (ben.client as unknown as { socket: { disconnect(): void } }).socket.disconnect();
+    for (let i = 0; i < 130; i += 10) await Promise.all(Array.from({ length: 10 }, (_, j) => ann.client.send(room.id, `m${i + j}`)));
+    await ben.client.connect();
+    await waitFor('ben to catch up', () => ben.messages.length - before === 130, 30_000);
+    const got = seqs(ben.messages, room.id);
+    expect(got).toEqual(gapless(got[0]!, got.at(-1)!));
+    expect(ben.messages.slice(before).map((m) => m.content)).toEqual(Array.from({ length: 130 }, (_, i) => `m${i}`));
+  });
+
+  it('says session:ended on logout, and fails what it still had to send', async () => {
+    const ann = await user('ann');
+    const ended: unknown[] = [];
+    ann.client.on('session:ended', (e) => ended.push(e));
+    const other = new ChatClient({ baseUrl: chat.url, token: ann.client.token! });
+    clients.push(other);
+    await other.connect();
+    const otherEnded: unknown[] = [];
+    other.on('session:ended', (e) => otherEnded.push(e));
+    await ann.client.logout();
+    // The same token on another connection is ended by the server, with the reason.
+    await waitFor('the other connection to be told', () => otherEnded.length === 1);
+    expect(otherEnded).toEqual([{ reason: 'logged_out' }]);
+    await expect(other.send('00000000-0000-4000-8000-000000000000', 'too late')).rejects.toMatchObject({ code: 'closed' });
+    expect(ended).toEqual([]); // the client that logged out closed itself
+  });
+
+  it('surfaces rate limits as a typed error with retryAfterMs', async () => {
+    const ann = await user('ann');
+    const room = await ann.client.rest.createRoom({ body: { name: `limits ${Date.now()}` } });
+    await ann.client.join(room.id);
+    for (let i = 0; i < COMMAND_LIMIT; i++) await ann.client.send(room.id, '/help');
+    const refused = await ann.client.send(room.id, '/help').catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(ChatError);
+    expect(refused).toMatchObject({ code: 'rate_limited', retryable: false });
+    expect((refused as ChatError).retryAfterMs).toBeGreaterThan(0);
+    expect((refused as ChatError).retryAfterMs).toBeLessThanOrEqual(60_000);
+  });
+});
