@@ -7,3 +7,5 @@ export * from './commands.js';
 export * from './jobs.js';
 export * from './routes.js';
 export * from './rest-client.js';
+export * from './openapi.js';
+export * from './asyncapi.js';

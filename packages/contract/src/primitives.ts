@@ -9,6 +9,36 @@ import { errorCodes } from './errors.js';
 const NUL_MESSAGE = 'must not contain the NUL character (\\u0000)';
 const withoutNul = (value: string): boolean => !value.includes('\u0000');
 
+const LONE_SURROGATE_CANDIDATE = /[\uD800-\uDFFF]/;
+
+/**
+ * The text with every lone UTF-16 surrogate (half of a pair, which UTF-8 and so PostgreSQL cannot
+ * hold) replaced by U+FFFD, as `String.prototype.toWellFormed` does (not in every runtime yet).
+ */
+export function toWellFormed(value: string): string {
+  if (!LONE_SURROGATE_CANDIDATE.test(value)) return value;
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        out += value[i]! + value[i + 1]!;
+        i++;
+      } else out += '\uFFFD';
+    } else if (code >= 0xdc00 && code <= 0xdfff) out += '\uFFFD';
+    else out += value[i]!;
+  }
+  return out;
+}
+
+/**
+ * Free text as it will be stored, normalised once at the edge: a lone surrogate becomes U+FFFD
+ * before anything is checked, stored or acknowledged, so the ack, the broadcast, history and a
+ * retry all carry exactly what PostgreSQL keeps.
+ */
+const text = () => z.string({ message: 'must be a string' }).overwrite(toWellFormed);
+
 /** UUIDs are case-insensitive; ids are compared (and Socket.IO rooms named) in PostgreSQL's lower-case form. */
 export const uuidSchema = z.uuid({ message: 'must be a UUID' }).transform((id) => id.toLowerCase());
 export const isoTimeSchema = z.iso.datetime({ message: 'must be an ISO-8601 time' });
@@ -20,8 +50,7 @@ export const usernameSchema = z
   .regex(/^[A-Za-z0-9_]+$/, { message: 'may contain only letters, digits and _' });
 
 /** A login name as typed: any string within the limits (a bad name is a 401, not a hint), but no NUL. */
-export const loginNameSchema = z
-  .string({ message: 'must be a string' })
+export const loginNameSchema = text()
   .min(1, { message: 'must not be empty' })
   .max(50, { message: 'must be at most 50 characters' })
   .refine(withoutNul, { message: NUL_MESSAGE });
@@ -31,15 +60,13 @@ export const passwordSchema = z
   .min(8, { message: 'must be at least 8 characters' })
   .max(128, { message: 'must be at most 128 characters' });
 
-export const roomNameSchema = z
-  .string({ message: 'must be a string' })
+export const roomNameSchema = text()
   .trim()
   .min(1, { message: 'must not be empty' })
   .max(64, { message: 'must be at most 64 characters' })
   .refine(withoutNul, { message: NUL_MESSAGE });
 
-export const roomDescriptionSchema = z
-  .string({ message: 'must be a string' })
+export const roomDescriptionSchema = text()
   .trim()
   .max(500, { message: 'must be at most 500 characters' })
   .refine(withoutNul, { message: NUL_MESSAGE });
@@ -50,15 +77,13 @@ export const seqSchema = z.number({ message: 'must be a number' }).int({ message
 export const MESSAGE_MAX_LENGTH = 1000;
 export const CLIENT_ID_MAX_LENGTH = 64;
 
-export const messageContentSchema = z
-  .string({ message: 'must be a string' })
+export const messageContentSchema = text()
   .trim()
   .min(1, { message: 'must not be empty' })
   .max(MESSAGE_MAX_LENGTH, { message: `must be at most ${MESSAGE_MAX_LENGTH} characters` })
   .refine(withoutNul, { message: NUL_MESSAGE });
 
-export const clientIdSchema = z
-  .string({ message: 'must be a string' })
+export const clientIdSchema = text()
   .min(1, { message: 'must not be empty' })
   .max(CLIENT_ID_MAX_LENGTH, { message: `must be at most ${CLIENT_ID_MAX_LENGTH} characters` })
   .refine(withoutNul, { message: NUL_MESSAGE });

@@ -17,6 +17,9 @@ export const userSchema = z.object({
 });
 export type User = z.infer<typeof userSchema>;
 
+/** The sender name of a deleted account's messages. */
+export const DELETED_USERNAME = 'deleted user';
+
 /** A user as others see them in events and member lists. */
 export const userRefSchema = z.object({ id: uuidSchema, username: z.string() });
 export type UserRef = z.infer<typeof userRefSchema>;

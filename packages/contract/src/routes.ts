@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import type { ErrorCode } from './errors.js';
 import {
   authResponseSchema,
   createRoomBodySchema,
@@ -36,6 +37,12 @@ export interface RouteSpec {
   response: z.ZodType | null;
   /** The success status. */
   status: 200 | 201 | 204;
+  /**
+   * Error codes this route answers besides those that follow from the spec (`validation` with a
+   * body or query, `unauthorized` with auth, `not_found` with params, `unavailable` and `internal`
+   * everywhere). Documentation only: the OpenAPI document lists them.
+   */
+  errors?: readonly ErrorCode[];
 }
 
 const route = <const R extends RouteSpec>(spec: R): R => spec;
@@ -52,8 +59,18 @@ export const routes = {
     body: credentialsBodySchema,
     response: authResponseSchema,
     status: 201,
+    errors: ['conflict'],
   }),
-  login: route({ method: 'POST', path: '/api/auth/login', summary: 'Sign in', auth: false, body: loginBodySchema, response: authResponseSchema, status: 200 }),
+  login: route({
+    method: 'POST',
+    path: '/api/auth/login',
+    summary: 'Sign in',
+    auth: false,
+    body: loginBodySchema,
+    response: authResponseSchema,
+    status: 200,
+    errors: ['unauthorized', 'rate_limited'],
+  }),
   logout: route({
     method: 'POST',
     path: '/api/auth/logout',
@@ -63,6 +80,14 @@ export const routes = {
     status: 204,
   }),
   me: route({ method: 'GET', path: '/api/me', summary: 'The signed-in user', auth: true, response: userSchema, status: 200 }),
+  deleteMe: route({
+    method: 'DELETE',
+    path: '/api/me',
+    summary: "Delete the account: every token of it is refused at once, sockets included; its messages stay, sent by 'deleted user'",
+    auth: true,
+    response: null,
+    status: 204,
+  }),
   createRoom: route({
     method: 'POST',
     path: '/api/rooms',
@@ -71,6 +96,7 @@ export const routes = {
     body: createRoomBodySchema,
     response: roomSchema,
     status: 201,
+    errors: ['conflict'],
   }),
   listRooms: route({ method: 'GET', path: '/api/rooms', summary: 'Every room, oldest first', auth: true, response: roomListSchema, status: 200 }),
   room: route({
@@ -100,6 +126,15 @@ export const routes = {
     ...roomParams,
     query: historyQuerySchema,
     response: historyResponseSchema,
+    status: 200,
+    errors: ['forbidden'],
+  }),
+  openapi: route({
+    method: 'GET',
+    path: '/api/openapi.json',
+    summary: 'This API as an OpenAPI 3.1 document',
+    auth: false,
+    response: z.record(z.string(), z.unknown()),
     status: 200,
   }),
 } as const satisfies Record<string, RouteSpec>;

@@ -5,6 +5,7 @@ export * from './redis/client.js';
 export * from './redis/cluster-subscriber.js';
 export * from './redis/keys.js';
 export * from './auth/tokens.js';
+export * from './auth/revocations.js';
 export * from './presence/presence.reader.js';
 export * from './commands/queues.js';
 export * from './commands/request-id.js';

@@ -13,6 +13,8 @@ export const UserEntity = defineEntity({
     username: p.string().length(50),
     passwordHash: p.string().length(255).hidden().lazy(true, false),
     createdAt: p.datetime().onCreate(() => new Date()),
+    /** Set when the account was deleted: the row stays for its messages' sender, named `deleted user`. */
+    deletedAt: p.datetime().nullable(),
   },
 });
 export type UserRow = InferEntity<typeof UserEntity>;

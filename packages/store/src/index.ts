@@ -4,6 +4,7 @@ export * from './context.js';
 export * from './pg-errors.js';
 export * from './store.js';
 export * from './users/user.store.js';
+export * from './users/revocation.store.js';
 export * from './rooms/room.store.js';
 export * from './messages/message.db.js';
 export * from './messages/message.store.js';

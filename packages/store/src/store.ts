@@ -4,6 +4,7 @@ import { findJobReply, findMessages, findSentMessage, type HistoryPage } from '.
 import { appendMessage, appendMessages, type AppendResult, type MessageDraft, type StoredMessage } from './messages/message.store.js';
 import type { Orm } from './orm.js';
 import { createRoomStore, type RoomStore } from './rooms/room.store.js';
+import { createRevocationStore, type RevocationStore } from './users/revocation.store.js';
 import { createUserStore, type UserStore } from './users/user.store.js';
 
 /**
@@ -26,6 +27,8 @@ export interface MessageStore {
 /** Every query the services make, by table. */
 export interface Store {
   users: UserStore;
+  /** The logout denylist's durable copy. */
+  revocations: RevocationStore;
   rooms: RoomStore;
   messages: MessageStore;
   /** Resolves when PostgreSQL answers (readiness). */
@@ -43,6 +46,7 @@ export function createStore(orm: Orm, options: StoreOptions = {}): Store {
   const db = createMessageDb(orm, { max: options.messagePoolMax });
   return {
     users: createUserStore(orm),
+    revocations: createRevocationStore(orm),
     rooms: createRoomStore(orm, db),
     messages: {
       append: (drafts) => appendMessages(db, drafts),

@@ -3,10 +3,11 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { createStore, withRequestContext } from '@chat/store';
-import { createHttpMetrics, createRegistry, safeError, type Registry } from '@chat/runtime';
+import { createHttpMetrics, createRegistry, Revocations, safeError, type Registry } from '@chat/runtime';
 import { authRoutes } from './auth/auth.routes.js';
 import { requireAuth } from './auth/require-auth.js';
 import type { ApiDeps, ApiServices, ApiState } from './context.js';
+import { openApiRoutes } from './docs/openapi.routes.js';
 import { statusRoutes } from './health/status.routes.js';
 import { contractRoutes } from './http/contract-route.js';
 import { cors } from './http/cors.js';
@@ -53,10 +54,12 @@ export interface Api {
 export function createApi(deps: ApiDeps, options: ApiOptions = {}): Api {
   const opts = { ...defaults, ...options };
   const { config, logger } = deps;
+  const store = createStore(deps.orm, { messagePoolMax: 4 });
   const services: ApiServices = {
     config,
-    store: createStore(deps.orm, { messagePoolMax: 4 }),
+    store,
     redis: deps.redis,
+    revocations: new Revocations({ redis: deps.redis, load: (within) => store.revocations.active(within), tokenTtlSeconds: config.jwtTtl }),
     logger,
   };
 
@@ -65,7 +68,7 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Api {
   app.on('error', (err: unknown) => logger.child({ module: 'http' }).warn({ err: safeError(err) }, 'response error'));
 
   const router = new Router<ApiState>();
-  const auth = requireAuth(config.jwtSecret, deps.redis);
+  const auth = requireAuth(config.jwtSecret, services.revocations);
   const body = jsonBody(config.bodyLimit);
   statusRoutes(router, {
     service: 'api',
@@ -78,6 +81,7 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Api {
   authRoutes(route, services);
   roomRoutes(route, services);
   historyRoutes(route, services);
+  openApiRoutes(route);
 
   app.use(httpMetricsMiddleware(createHttpMetrics(registry)));
   app.use(requestLog(logger));

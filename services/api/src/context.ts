@@ -1,6 +1,6 @@
 import type { ParameterizedContext } from 'koa';
 import type { RouterContext } from '@koa/router';
-import type { ApiConfig, Logger, RedisClient, VerifiedToken } from '@chat/runtime';
+import type { ApiConfig, Logger, RedisClient, Revocations, VerifiedToken } from '@chat/runtime';
 import type { Orm, Store } from '@chat/store';
 
 /** What `createApi` needs; the caller creates these and closes them. */
@@ -17,6 +17,8 @@ export interface ApiServices {
   config: ApiConfig;
   store: Store;
   redis: RedisClient;
+  /** The logout denylist and deleted accounts (Redis, backed by PostgreSQL). */
+  revocations: Revocations;
   logger: Logger;
 }
 

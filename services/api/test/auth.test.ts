@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, TEST_JWT_SECRET, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { authResponseSchema, errorBodySchema, userSchema } from '@chat/contract';
+import { redisKeys } from '@chat/runtime';
 import { client, startTestApi, type Client, type TestApi } from './harness.js';
 
 let redis: RedisServer;
@@ -230,7 +231,7 @@ describe('POST /api/auth/logout', () => {
     const { token } = await http.register();
     await http.post('/api/auth/logout', { token });
     const { jti, exp } = jwt.decode(token) as { jti: string; exp: number };
-    const ttl = await api.redis.ttl(`auth:revoked:${jti}`);
+    const ttl = await api.redis.ttl(redisKeys.revokedToken(jti));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(exp - Math.floor(Date.now() / 1000) + 1);
   });

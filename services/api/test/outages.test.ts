@@ -53,7 +53,7 @@ describe('Redis failing in the middle of a request', () => {
 
   it("answers logout with 503 unavailable when the token's revocation cannot be stored; a retry logs out", async () => {
     const { token } = await http.register();
-    redisProxy.cutOn(/\r\nset\r\n\$\d+\r\nauth:revoked:/i);
+    redisProxy.cutOn(/\r\nset\r\n\$\d+\r\nauth:\{auth\}:revoked:/i);
     try {
       expectUnavailable(await http.post('/api/auth/logout', { token }), 'logout');
     } finally {

@@ -5,7 +5,7 @@ import type { Ack } from '@chat/contract';
 import {
   chatRoom,
   createRegistry,
-  isTokenRevoked,
+  Revocations,
   redisKeys,
   runStopSteps,
   safeError,
@@ -22,6 +22,8 @@ import {
 } from '@chat/runtime';
 import { createStore, type Orm } from '@chat/store';
 import { handshakeAuth } from './auth/handshake.js';
+import { LiveAccounts } from './auth/live-accounts.js';
+import { SocketQuota } from './auth/socket-quota.js';
 import { createCommandRunner } from './commands/command.handler.js';
 import { messageEventListeners } from './messages/message.handlers.js';
 import { createMessagePath } from './messages/message.path.js';
@@ -113,6 +115,8 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
   gateNewSessions(httpServer, options.path, () => accepting);
   server.engine.generateId = sessionIdGenerator(config.replicaId);
   server.engine.on('connection_error', (err: { code?: number; message?: string }) => {
+    // Engine.IO's code 4 (Forbidden) is allowRequest's refusal: an origin not allowed.
+    if (err.code === 4) metrics.handshakeRefusals.inc({ reason: 'origin' });
     logger.debug({ code: err.code, reason: err.message }, 'engine refused a request');
   });
   const adapter = server.of('/').adapter;
@@ -128,7 +132,13 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
   };
   const limits = createSendLimits(redis, { messagesPerMinute: config.messageLimit, commandsPerMinute: config.commandLimit });
   const subscriptions = new ShardedSubscriptions(deps.subscriber);
-  const control = controlListener({ server, subscriptions, logger: base });
+  const control = controlListener({
+    server,
+    subscriptions,
+    logger: base,
+    // A deleted account is not taken as live from the cache any more.
+    onUserDeleted: (userId) => accounts.forget(userId),
+  });
   const messages = createMessagePath({
     server,
     store,
@@ -163,6 +173,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     onSwept: (members) => {
       for (const { roomId, user } of members) typingBroadcast(roomId, user, false);
     },
+    onDeadReplicaSwept: () => metrics.deadReplicaSweeps.inc(),
   });
   const typing = new TypingTracker({ ttlMs: options.typingTtlMs, broadcast: typingBroadcast });
 
@@ -184,7 +195,19 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     socket.conn.close();
     next(new Error('unavailable'));
   });
-  server.use(handshakeAuth({ jwtSecret: config.jwtSecret, redis, logger: base }));
+  const revocations = new Revocations({ redis, load: (within) => store.revocations.active(within), tokenTtlSeconds: config.jwtTtl });
+  const accounts = new LiveAccounts((userId) => store.users.findById(userId));
+  const quota = new SocketQuota({ redis, maxPerUser: config.maxSocketsPerUser, renewIntervalMs: options.socketQuotaRenewMs });
+  server.use(
+    handshakeAuth({
+      jwtSecret: config.jwtSecret,
+      revocations,
+      accounts,
+      quota,
+      logger: base,
+      onRefused: (reason) => metrics.handshakeRefusals.inc({ reason }),
+    }),
+  );
 
   const ack: AckContext = { logger: base.child({ module: 'socket' }), onAnswered: observeSend, answers };
   const sockets = socketSetup({
@@ -196,7 +219,12 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
         runCommand: createCommandRunner({ queues, limits, rooms: store.rooms, logger: base }),
       }),
     ],
-    isRevoked: (tokenId) => isTokenRevoked(redis, tokenId),
+    recheck: (tokenId, userId) => revocations.check(tokenId, userId),
+    onDisconnected: (socket) => {
+      quota.release(socket.data.user.id, socket.id).catch((err: unknown) => {
+        logger.debug({ err: safeError(err), socketId: socket.id }, 'socket place not given back; it lapses');
+      });
+    },
     logger: base,
   });
   server.on('connection', (socket) => sockets.onConnection(socket));
@@ -228,6 +256,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     registry,
     start: async () => {
       await Promise.all([control.start(), presence.start()]);
+      quota.start();
     },
     stop: () =>
       (stopping ??= (async () => {
@@ -247,6 +276,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
               run: () => {
                 sockets.stop();
                 answers.stop();
+                quota.stop();
               },
             },
             { name: 'stop message delivery', run: () => messages.stop() },

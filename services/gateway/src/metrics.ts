@@ -10,6 +10,10 @@ export interface GatewayMetrics {
   presenceChanges: Counter<'status'>;
   /** Payloads Redis handed this replica on room channels, by whether it had published them itself. */
   roomPayloads: Counter<'from'>;
+  /** Socket.IO handshakes refused, by reason (see auth/handshake.ts). */
+  handshakeRefusals: Counter<'reason'>;
+  /** Dead replicas whose presence this replica counted out (they died without clearing it). */
+  deadReplicaSweeps: Counter;
 }
 
 export function createGatewayMetrics(
@@ -71,6 +75,17 @@ export function createGatewayMetrics(
       name: 'chat_room_channel_payloads_total',
       help: 'Payloads received on room channels (stored messages, AI deltas, leaves); from="self": published by this replica, skipped',
       labelNames: ['from'],
+      registers: [registry],
+    }),
+    handshakeRefusals: new Counter({
+      name: 'chat_handshake_refusals_total',
+      help: 'Socket.IO handshakes refused, by reason: no_token, invalid_token, logged_out, deleted, too_many_sockets, unavailable, origin',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    deadReplicaSweeps: new Counter({
+      name: 'chat_presence_dead_replica_sweeps_total',
+      help: "Dead gateway replicas whose presence members this replica counted out (each member by one survivor)",
       registers: [registry],
     }),
   };

@@ -33,6 +33,8 @@ export interface GatewayOptions {
   pingIntervalMs?: number;
   /** @default 20000 */
   pingTimeoutMs?: number;
+  /** How often this replica renews its sockets' places under the per-user cap (a dead replica's lapse after 3×). @default 30000 */
+  socketQuotaRenewMs?: number;
 }
 
 export type ResolvedGatewayOptions = Required<GatewayOptions>;
@@ -51,6 +53,7 @@ export function resolveGatewayOptions(options: GatewayOptions, presenceTtlSecond
     gapTimeoutMs: 250,
     pingIntervalMs: 25_000,
     pingTimeoutMs: 20_000,
+    socketQuotaRenewMs: 30_000,
     ...withoutUndefined(options),
   };
   for (const [name, value] of Object.entries(resolved)) {

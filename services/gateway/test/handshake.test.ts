@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revokeToken } from '@chat/runtime';
+import { Revocations } from '@chat/runtime';
 import type { Orm } from '@chat/store';
 import type { UserRef } from '@chat/contract';
 import { startRedis, TEST_JWT_SECRET, type RedisServer } from '@chat/testkit';
@@ -60,7 +60,7 @@ describe('handshake', () => {
     const claims = { username: alice.username, sub: alice.id, jti: 'x' };
     const revoked = tokenFor(alice);
     const { jti, exp } = jwt.decode(revoked) as { jti: string; exp: number };
-    await revokeToken(gw.redis, jti, exp);
+    await new Revocations({ redis: gw.redis, load: (within) => gw.store.revocations.active(within), tokenTtlSeconds: 3600 }).revokeToken(jti, exp);
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
     const body = Buffer.from(JSON.stringify({ ...claims, exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url');
     const bad = {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { AppError, uuidSchema, type UserRef } from '@chat/contract';
-import type { RedisClient } from '../redis/client.js';
-import { redisKeys } from '../redis/keys.js';
+import type { RevocationReason, Revocations } from './revocations.js';
 
 /** The one algorithm tokens are signed and verified with. */
 export const JWT_ALGORITHM = 'HS256' as const;
@@ -44,25 +43,28 @@ export function claimsToToken(claims: unknown): VerifiedToken {
   return { user: { id: c.sub.toLowerCase(), username: c.username }, tokenId: c.jti, expiresAt: c.exp };
 }
 
-/** Verifies signature (HS256 only), expiry and the logout denylist. */
-export async function verifyToken(token: string, secret: string, redis: RedisClient): Promise<VerifiedToken> {
-  let claims: unknown;
-  try {
-    claims = jwt.verify(token, secret, { algorithms: [JWT_ALGORITHM] });
-  } catch {
-    throw AppError.unauthorized('invalid or expired token');
+/** An `unauthorized` that says which: a token that does not verify, or one on the denylist. */
+export class TokenRefused extends AppError {
+  constructor(readonly reason: 'invalid' | RevocationReason) {
+    super('unauthorized', reason === 'invalid' ? 'invalid or expired token' : REVOKED_MESSAGES[reason]);
   }
-  const verified = claimsToToken(claims);
-  if (await isTokenRevoked(redis, verified.tokenId)) throw AppError.unauthorized('token has been revoked');
+}
+
+/** Verifies signature (HS256 only) and expiry, then the denylist: logged out, or the account deleted. Throws TokenRefused. */
+export async function verifyToken(token: string, secret: string, revocations: Revocations): Promise<VerifiedToken> {
+  let verified: VerifiedToken;
+  try {
+    verified = claimsToToken(jwt.verify(token, secret, { algorithms: [JWT_ALGORITHM] }));
+  } catch {
+    throw new TokenRefused('invalid');
+  }
+  const refused = await revocations.check(verified.tokenId, verified.user.id);
+  if (refused) throw new TokenRefused(refused);
   return verified;
 }
 
-export async function isTokenRevoked(redis: RedisClient, tokenId: string): Promise<boolean> {
-  return (await redis.exists(redisKeys.revokedToken(tokenId))) === 1;
-}
-
-/** Puts a token on the denylist until it would have expired anyway. */
-export async function revokeToken(redis: RedisClient, tokenId: string, expiresAt: number): Promise<void> {
-  const ttl = Math.max(1, Math.ceil(expiresAt - Date.now() / 1000));
-  await redis.set(redisKeys.revokedToken(tokenId), '1', 'EX', ttl);
-}
+/** What a refused token is told. */
+export const REVOKED_MESSAGES: Record<RevocationReason, string> = {
+  logged_out: 'token has been revoked',
+  deleted: 'the account has been deleted',
+};

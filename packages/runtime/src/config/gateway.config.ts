@@ -15,6 +15,8 @@ export interface GatewayConfig extends ServiceConfig, ClientFacingConfig {
   maxHttpBufferSize: number;
   /** Longest a send waits to be grouped with others into one commit, in ms. */
   commitDelayMs: number;
+  /** Sockets one user may hold across every replica; over it a handshake is refused `rate_limited`. */
+  maxSocketsPerUser: number;
 }
 
 export const gatewayShape = {
@@ -26,6 +28,7 @@ export const gatewayShape = {
   PRESENCE_TTL: env.seconds('10s'),
   MAX_HTTP_BUFFER_SIZE: env.int(64 * 1024),
   COMMIT_DELAY_MS: env.int(2, 0, 1000),
+  MAX_SOCKETS_PER_USER: env.int(20, 1),
 };
 
 export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
@@ -40,5 +43,6 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     presenceTtl: e.PRESENCE_TTL,
     maxHttpBufferSize: e.MAX_HTTP_BUFFER_SIZE,
     commitDelayMs: e.COMMIT_DELAY_MS,
+    maxSocketsPerUser: e.MAX_SOCKETS_PER_USER,
   };
 }

@@ -5,8 +5,17 @@
  * bot-reply markers.
  */
 export const redisKeys = {
-  /** A logged-out token id; the key lives until the token would have expired. */
-  revokedToken: (tokenId: string) => `auth:revoked:${tokenId}`,
+  /**
+   * A logged-out token id; the key lives until the token would have expired. It, the deleted
+   * accounts and the `loaded` marker share a slot ({auth}): one MGET checks a token.
+   */
+  revokedToken: (tokenId: string) => `auth:{auth}:revoked:${tokenId}`,
+  /** A deleted account: every token of it is refused while one could still be unexpired. */
+  deletedUser: (userId: string) => `auth:{auth}:deleted:${userId}`,
+  /** Set once the denylist was loaded from PostgreSQL; gone when Redis lost its data. */
+  revocationsLoaded: 'auth:{auth}:loaded',
+  /** A user's sockets across replicas (sorted set of `${replicaId}|${socketId}`, scored by when each lapses). */
+  userSockets: (userId: string) => `sockets:{${userId}}`,
   /** Hash field `${userId}` → count of that user's joined sockets in the room, across replicas. */
   presenceRoom: (roomId: string) => `presence:{presence}:room:${roomId}`,
   /** Per-replica set of `${roomId}|${userId}|${socketId}` it holds. */

@@ -1,4 +1,4 @@
-import { AppError, type User } from '@chat/contract';
+import { AppError, DELETED_USERNAME, type User } from '@chat/contract';
 import { raw } from '@mikro-orm/postgresql';
 import { entityManager } from '../context.js';
 import { UserEntity, type UserRow } from '../entities.js';
@@ -25,6 +25,12 @@ export interface UserStore {
   findById(id: string): Promise<User | undefined>;
   /** The users among `ids` that exist, by username. */
   findByIds(ids: readonly string[]): Promise<User[]>;
+  /**
+   * Deletes an account: the row stays with `deleted_at`, its name (free again) replaced by
+   * `deleted user` for its messages' sender, its password hash cleared, its memberships gone.
+   * False when there was no live account.
+   */
+  delete(id: string): Promise<boolean>;
 }
 
 export function createUserStore(orm: Orm): UserStore {
@@ -45,21 +51,35 @@ export function createUserStore(orm: Orm): UserStore {
       // The same expression as the unique index, so the index answers.
       const row = await entityManager(orm).findOne(
         UserEntity,
-        { [raw('lower(username)')]: raw('lower(?)', [username]) },
+        { [raw('lower(username)')]: raw('lower(?)', [username]), deletedAt: null },
         { populate: ['passwordHash'] },
       );
       return row ? { user: toUser(row), passwordHash: row.passwordHash } : undefined;
     },
 
     async findById(id) {
-      const row = await entityManager(orm).findOne(UserEntity, { id });
+      const row = await entityManager(orm).findOne(UserEntity, { id, deletedAt: null });
       return row ? toUser(row) : undefined;
     },
 
     async findByIds(ids) {
       if (ids.length === 0) return [];
-      const rows = await entityManager(orm).find(UserEntity, { id: { $in: [...ids] } }, { orderBy: { username: 'asc' } });
+      const rows = await entityManager(orm).find(UserEntity, { id: { $in: [...ids] }, deletedAt: null }, { orderBy: { username: 'asc' } });
       return rows.map(toUser);
+    },
+
+    async delete(id) {
+      // One statement, so a crash leaves the account either whole or deleted.
+      const rows = await entityManager(orm)
+        .getConnection()
+        .execute<{ deleted: number }[]>(
+          `with u as (
+             update users set deleted_at = now(), username = ?, password_hash = '' where id = ? and deleted_at is null returning id
+           ), m as (delete from memberships where user_id in (select id from u) returning 1)
+           select (select count(*) from u)::int as deleted, (select count(*) from m)::int as memberships`,
+          [DELETED_USERNAME, id],
+        );
+      return (rows[0]?.deleted ?? 0) > 0;
     },
   };
 }

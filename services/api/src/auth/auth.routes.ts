@@ -1,5 +1,5 @@
 import { AppError, type AuthResponse, type User } from '@chat/contract';
-import { publishControl, revokeToken, safeError, signToken } from '@chat/runtime';
+import { publishControl, safeError, signToken } from '@chat/runtime';
 import { USER_GONE } from '@chat/store';
 import type { ApiServices } from '../context.js';
 import type { DefineRoute } from '../http/contract-route.js';
@@ -10,7 +10,7 @@ const INVALID_CREDENTIALS = 'invalid username or password';
 
 /** register, login, logout and me. */
 export function authRoutes(route: DefineRoute, services: ApiServices): void {
-  const { config, store, redis } = services;
+  const { config, store, redis, revocations } = services;
   const log = services.logger.child({ module: 'auth' });
   const throttle = new LoginThrottle(redis, config.loginLimit);
   const passwords = new PasswordVerifier();
@@ -38,7 +38,9 @@ export function authRoutes(route: DefineRoute, services: ApiServices): void {
   });
 
   route('logout', async ({ auth: { tokenId, expiresAt, user } }) => {
-    await revokeToken(redis, tokenId, expiresAt);
+    // Durable first (it survives Redis losing its data), then the cache every check reads.
+    await store.revocations.revoke(tokenId, user.id, expiresAt);
+    await revocations.revokeToken(tokenId, expiresAt);
     // Every gateway ends the sockets that authenticated with this token, telling them why. Revoked
     // already: if this is lost, the gateways refuse the token at its next handshake.
     await publishControl(redis, { kind: 'end-sessions', userId: user.id, tokenId, reason: 'logged_out' }).catch((err: unknown) => {
@@ -51,5 +53,15 @@ export function authRoutes(route: DefineRoute, services: ApiServices): void {
     const user = await store.users.findById(auth.user.id);
     if (!user) throw AppError.unauthorized(USER_GONE);
     return user;
+  });
+
+  route('deleteMe', async ({ auth: { user } }) => {
+    if (!(await store.users.delete(user.id))) throw AppError.unauthorized(USER_GONE);
+    // Deleted in PostgreSQL (a reload of the denylist finds it there); now refused everywhere at once.
+    await revocations.deleteUser(user.id);
+    await publishControl(redis, { kind: 'end-sessions', userId: user.id, reason: 'deleted' }).catch((err: unknown) => {
+      log.warn({ err: safeError(err), userId: user.id }, 'account deletion not published to the gateways');
+    });
+    log.info({ userId: user.id }, 'account deleted');
   });
 }

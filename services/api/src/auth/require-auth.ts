@@ -1,7 +1,7 @@
 import koaJwt from 'koa-jwt';
 import type { Middleware } from 'koa';
 import { AppError } from '@chat/contract';
-import { JWT_ALGORITHM, claimsToToken, isTokenRevoked, type RedisClient } from '@chat/runtime';
+import { JWT_ALGORITHM, REVOKED_MESSAGES, claimsToToken, type Revocations } from '@chat/runtime';
 import type { ApiState } from '../context.js';
 
 /** What koa-jwt throws when `isRevoked` says yes. */
@@ -16,23 +16,25 @@ function reasonOf(original: unknown): AppError {
 }
 
 /**
- * `Authorization: Bearer <token>`: HS256 only, not expired, not on the logout
- * denylist. Sets `ctx.state.auth`; anything else is a 401 `unauthorized`
- * (or 503 when Redis cannot say whether the token was revoked).
+ * `Authorization: Bearer <token>`: HS256 only, not expired, not logged out, its account not
+ * deleted. Sets `ctx.state.auth`; anything else is a 401 `unauthorized` (or 503 when the
+ * denylist cannot be read).
  */
-export function requireAuth(secret: string, redis: RedisClient): Middleware<ApiState> {
+export function requireAuth(secret: string, revocations: Revocations): Middleware<ApiState> {
   const verify = koaJwt({
     secret,
     algorithms: [JWT_ALGORITHM],
     key: 'jwt',
     isRevoked: async (_ctx, claims) => {
-      const jti = (claims as { jti?: unknown }).jti;
-      if (typeof jti !== 'string') throw AppError.unauthorized('invalid token');
+      const token = claimsToToken(claims);
+      let refused;
       try {
-        return await isTokenRevoked(redis, jti);
+        refused = await revocations.check(token.tokenId, token.user.id);
       } catch (err) {
         throw new AppError('unavailable', 'cannot check the token right now', { cause: err });
       }
+      if (refused) throw AppError.unauthorized(REVOKED_MESSAGES[refused]);
+      return false;
     },
   });
 

@@ -1,4 +1,4 @@
-import { safeError, userRoom, type Logger } from '@chat/runtime';
+import { safeError, userRoom, type Logger, type RevocationReason } from '@chat/runtime';
 import { clientEvents, type Ack } from '@chat/contract';
 import { TokenExpiry } from '../auth/token-expiry.js';
 import { endSession } from '../sessions/control.listener.js';
@@ -21,17 +21,20 @@ export interface SocketSetup {
 export interface SocketSetupDeps {
   /** Every client event's listener, shared by all sockets. */
   events: EventListenerEntry[];
-  /** Whether a token was logged out (the denylist). */
-  isRevoked: (tokenId: string) => Promise<boolean>;
+  /** Whether a token was logged out or its account deleted since (the denylist). */
+  recheck: (tokenId: string, userId: string) => Promise<RevocationReason | null>;
+  /** A socket went away (it gives back its place under the user's socket cap). */
+  onDisconnected: (socket: GatewaySocket) => void;
   logger: Logger;
 }
 
-export function socketSetup({ events, isRevoked, logger }: SocketSetupDeps): SocketSetup {
+export function socketSetup({ events, recheck, onDisconnected, logger }: SocketSetupDeps): SocketSetup {
   const log = logger.child({ module: 'socket' });
   const tokenExpiry = new TokenExpiry<GatewaySocket>((socket) => endSession(socket, 'expired'));
 
   function onDisconnect(this: GatewaySocket, reason: string): void {
     tokenExpiry.forget(this);
+    onDisconnected(this);
     log.debug({ ...socketFields(this), reason }, 'socket disconnected');
   }
   function onUnknownEvent(this: GatewaySocket, event: string, ...args: unknown[]): void {
@@ -52,9 +55,9 @@ export function socketSetup({ events, isRevoked, logger }: SocketSetupDeps): Soc
       tokenExpiry.watch(socket);
       // `on`, not `once`: 'disconnect' comes once anyway, and `once` wraps every socket's listener.
       socket.on('disconnect', onDisconnect);
-      // A logout between the handshake's denylist check and the join above found no socket to end.
-      isRevoked(tokenId).then(
-        (revoked) => revoked && endSession(socket, 'logged_out'),
+      // A logout or deletion between the handshake's denylist check and the join above found no socket to end.
+      recheck(tokenId, user.id).then(
+        (refused) => refused && endSession(socket, refused),
         (err: unknown) => log.warn({ ...socketFields(socket), err: safeError(err) }, 'could not re-check the token'),
       );
       socket.onAny(onUnknownEvent);
