@@ -15,6 +15,8 @@ const clientEventDocs: Record<ClientEventName, string> = {
   'message:send':
     'Store a message (or run a command) and get its seq in the ack. A resend with the same clientId answers with the first message and creates nothing.',
   typing: 'Tell the room this user is (not) typing; it lapses after 5 s without renewal.',
+  'room:read': "Move the caller's read cursor of a room forward to seq (never back); their other sockets get room:read.",
+  'reaction:set': 'Add (on: true) or remove (on: false) the caller\'s reaction with one emoji on a message; idempotent, at most 20 distinct emoji per message.',
 };
 
 const serverEventDocs: Record<ServerEventName, string> = {
@@ -23,6 +25,8 @@ const serverEventDocs: Record<ServerEventName, string> = {
   typing: 'Someone in a room is (no longer) typing.',
   'ai:delta': 'A piece of an AI answer as it streams; the whole answer follows as a message.',
   'session:ended': 'The server ends this socket for good (token expired, logged out, account deleted): log in again.',
+  'room:read': "The user's read cursor of a room moved on another of their devices: clear the unread badge up to readSeq.",
+  reaction: "Someone's reaction on a message of a joined room was added or removed; count is the emoji's count after it.",
   error: 'An event the server could not acknowledge (sent without an ack callback, or unknown); it was not processed.',
 };
 
@@ -62,7 +66,7 @@ export function asyncApiDocument(options: AsyncApiOptions = {}): JsonSchema {
     operations[id] = { action: 'receive', channel, summary: clientEventDocs[event], messages: [request], reply: { channel, messages: [ack] } };
   }
   for (const [event, schema] of Object.entries(serverEventSchemas) as [ServerEventName, (typeof serverEventSchemas)[ServerEventName]][]) {
-    const id = idOf(event === 'message' || event === 'typing' ? `${event}Event` : event);
+    const id = idOf(event === 'message' || event === 'typing' || event === 'room:read' ? `${event}Event` : event);
     const message = addMessage(id, { name: event, title: event, summary: serverEventDocs[event], payload: jsonSchemaOf(schema, 'output') });
     operations[`send${id[0]!.toUpperCase()}${id.slice(1)}`] = { action: 'send', channel, summary: serverEventDocs[event], messages: [message] };
   }

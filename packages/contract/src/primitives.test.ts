@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeZodError } from './validation.js';
 import { createRoomBodySchema, credentialsBodySchema, loginBodySchema } from './rest.js';
 import { messageSendPayloadSchema } from './socket.js';
+import { isEmoji, toWellFormed } from './primitives.js';
 
 const roomId = '9b1f8f8e-3c1d-4c55-8d55-1f0f6a2b7c31';
 
@@ -34,5 +35,25 @@ describe('NUL (\\u0000) in text fields', () => {
   it('still accepts other control and non-ASCII characters', () => {
     expect(refusal(messageSendPayloadSchema, { roomId, content: 'tab\there ✓ \u0001', clientId: 'c-1' })).toBeUndefined();
     expect(refusal(createRoomBodySchema, { name: 'Ärger', description: 'line\nbreak' })).toBeUndefined();
+  });
+});
+
+describe('toWellFormed', () => {
+  it('replaces each lone surrogate with U+FFFD and keeps pairs and everything else', () => {
+    expect(toWellFormed('x\ud800y')).toBe('x\ufffdy');
+    expect(toWellFormed('\udc00')).toBe('\ufffd');
+    expect(toWellFormed('a\ud83d')).toBe('a\ufffd');
+    expect(toWellFormed('😀 ok \ud83d\ude00')).toBe('😀 ok 😀');
+    expect(toWellFormed('\udc00\ud800')).toBe('\ufffd\ufffd');
+    expect(toWellFormed('plain')).toBe('plain');
+  });
+});
+
+describe('isEmoji', () => {
+  it.each(['👍', '❤️', '❤', '👍🏽', '1️⃣', '#️⃣', '🇫🇷', '👨‍👩‍👧', '🏳️‍🌈', '🏴󠁧󠁢󠁥󠁮󠁧󠁿', '🧑🏽‍💻'])('takes %s as one emoji', (emoji) => {
+    expect(isEmoji(emoji)).toBe(true);
+  });
+  it.each(['', 'a', '1', '#', '*', ':)', '👍👍', ' 👍', '👍 ', '🇫', '🇫🇷🇩🇪', '\u200d', '👍\u200d'])('refuses %j', (value) => {
+    expect(isEmoji(value)).toBe(false);
   });
 });

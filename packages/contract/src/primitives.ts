@@ -97,3 +97,23 @@ export const errorSchema = z.object({
 });
 export const errorBodySchema = z.object({ error: errorSchema });
 export type ErrorResponse = z.infer<typeof errorBodySchema>;
+
+/** Distinct emoji one message may carry. */
+export const MAX_REACTIONS_PER_MESSAGE = 20;
+
+/**
+ * One emoji grapheme: a pictographic character (with its variation selector, skin tone, keycap or
+ * tag sequence), a ZWJ sequence of them, or a flag (two regional indicators). A regular expression
+ * rather than Intl.Segmenter, so every runtime (React Native's Hermes too) decides the same.
+ */
+const EMOJI_PART = String.raw`(?:[\p{Extended_Pictographic}#*0-9]\uFE0F?(?:\p{Emoji_Modifier}|\u20E3|[\u{E0020}-\u{E007E}]+\u{E007F})?)`;
+const EMOJI = new RegExp(String.raw`^(?:\p{Regional_Indicator}{2}|${EMOJI_PART}(?:\u200D${EMOJI_PART})*)$`, 'u');
+/** `#`, `*` and digits are pictographic only as keycaps. */
+const BARE_KEYCAP_BASE = /^[#*0-9]\uFE0F?$/;
+
+export const isEmoji = (value: string): boolean => EMOJI.test(value) && !BARE_KEYCAP_BASE.test(value);
+
+export const emojiSchema = z
+  .string({ message: 'must be a string' })
+  .max(32, { message: 'must be one emoji' })
+  .refine(isEmoji, { message: 'must be one emoji' });

@@ -70,7 +70,20 @@ export const createRoomBodySchema = z.strictObject({
 });
 export type CreateRoomBody = z.infer<typeof createRoomBodySchema>;
 
-export const roomListSchema = z.object({ rooms: z.array(roomSchema) });
+/**
+ * A room as the caller's room list shows it: whether they are a member and, for rooms they joined,
+ * the room's last seq, their read cursor and how many `message` and `bot` messages after it were sent
+ * by someone else.
+ */
+export const roomListItemSchema = roomSchema.extend({
+  joined: z.boolean(),
+  lastSeq: z.number().int().min(0).optional(),
+  readSeq: z.number().int().min(0).optional(),
+  unread: z.number().int().min(0).optional(),
+});
+export type RoomListItem = z.infer<typeof roomListItemSchema>;
+
+export const roomListSchema = z.object({ rooms: z.array(roomListItemSchema) });
 export type RoomList = z.infer<typeof roomListSchema>;
 
 export const roomIdParamSchema = z.object({ roomId: uuidSchema });
@@ -88,6 +101,10 @@ export const senderSchema = z.union([
 ]);
 export type Sender = z.infer<typeof senderSchema>;
 
+/** One emoji on a message: how many reacted with it, and whether the caller is among them. */
+export const reactionSummarySchema = z.object({ emoji: z.string(), count: z.number().int().min(1), reacted: z.boolean() });
+export type ReactionSummary = z.infer<typeof reactionSummarySchema>;
+
 export const messageSchema = z.object({
   id: uuidSchema,
   roomId: uuidSchema,
@@ -97,6 +114,8 @@ export const messageSchema = z.object({
   sender: senderSchema,
   clientId: z.string().nullable(),
   timestamp: isoTimeSchema,
+  /** In history pages and `room:join`'s `missed`, in order of first use; absent on live `message` events (a new message has none). */
+  reactions: z.array(reactionSummarySchema).optional(),
 });
 export type Message = z.infer<typeof messageSchema>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clientIdSchema, errorSchema, messageContentSchema, seqSchema, uuidSchema } from './primitives.js';
+import { clientIdSchema, emojiSchema, errorSchema, messageContentSchema, seqSchema, uuidSchema } from './primitives.js';
 import { messageSchema, roomSchema, userRefSchema, userSchema } from './rest.js';
 
 // ---- client → server payloads (every event also takes an ack callback) ----
@@ -25,6 +25,17 @@ export const typingPayloadSchema = z.strictObject({
   isTyping: z.boolean({ message: 'must be a boolean' }),
 });
 export type TypingPayload = z.infer<typeof typingPayloadSchema>;
+
+export const roomReadPayloadSchema = z.strictObject({ roomId: uuidSchema, seq: seqSchema });
+export type RoomReadPayload = z.infer<typeof roomReadPayloadSchema>;
+
+export const reactionSetPayloadSchema = z.strictObject({
+  roomId: uuidSchema,
+  messageId: uuidSchema,
+  emoji: emojiSchema,
+  on: z.boolean({ message: 'must be a boolean' }),
+});
+export type ReactionSetPayload = z.infer<typeof reactionSetPayloadSchema>;
 
 /** Messages replayed by `room:join` with `since`; the client pages the rest over REST. */
 export const MISSED_MAX = 100;
@@ -53,6 +64,14 @@ export type RoomJoinResult = z.infer<typeof roomJoinResultSchema>;
 /** `room:leave` and `typing` succeed with `{ok: true}` and nothing else. */
 export const emptyResultSchema = z.object({});
 
+/** `room:read`: the caller's read cursor of the room after the call (it only moves forward). */
+export const roomReadResultSchema = z.object({ readSeq: seqSchema });
+export type RoomReadResult = z.infer<typeof roomReadResultSchema>;
+
+/** `reaction:set`: how many reacted with the emoji on the message after the call. */
+export const reactionSetResultSchema = z.object({ emoji: z.string(), count: z.number().int().min(0) });
+export type ReactionSetResult = z.infer<typeof reactionSetResultSchema>;
+
 export const commandNameSchema = z.enum(['stock', 'ai', 'summary']);
 export type CommandName = z.infer<typeof commandNameSchema>;
 
@@ -74,6 +93,22 @@ export type TypingEvent = z.infer<typeof typingEventSchema>;
 
 export const aiDeltaEventSchema = z.object({ roomId: uuidSchema, requestId: z.string(), delta: z.string() });
 export type AiDeltaEvent = z.infer<typeof aiDeltaEventSchema>;
+
+/** A user's read cursor moved (sent to their other sockets, on every replica). */
+export const roomReadEventSchema = z.object({ roomId: uuidSchema, readSeq: seqSchema });
+export type RoomReadEvent = z.infer<typeof roomReadEventSchema>;
+
+/** A reaction was added or removed; `count` is the emoji's count on the message after it. */
+export const reactionEventSchema = z.object({
+  roomId: uuidSchema,
+  messageId: uuidSchema,
+  seq: z.number().int().min(1),
+  emoji: z.string(),
+  user: userRefSchema,
+  on: z.boolean(),
+  count: z.number().int().min(0),
+});
+export type ReactionEvent = z.infer<typeof reactionEventSchema>;
 
 export const sessionEndReasonSchema = z.enum(['expired', 'logged_out', 'deleted']);
 export type SessionEndReason = z.infer<typeof sessionEndReasonSchema>;
@@ -98,6 +133,8 @@ export const clientEvents = {
   'room:leave': { payload: roomLeavePayloadSchema, result: emptyResultSchema },
   'message:send': { payload: messageSendPayloadSchema, result: messageSendResultSchema },
   typing: { payload: typingPayloadSchema, result: emptyResultSchema },
+  'room:read': { payload: roomReadPayloadSchema, result: roomReadResultSchema },
+  'reaction:set': { payload: reactionSetPayloadSchema, result: reactionSetResultSchema },
 } as const satisfies Record<string, { payload: z.ZodType; result: ResultSchema }>;
 
 /** Every server → client event and its payload, as the contract defines it. */
@@ -107,6 +144,8 @@ export const serverEventSchemas = {
   typing: typingEventSchema,
   'ai:delta': aiDeltaEventSchema,
   'session:ended': sessionEndedEventSchema,
+  'room:read': roomReadEventSchema,
+  reaction: reactionEventSchema,
   error: eventErrorSchema,
 } as const satisfies Record<string, z.ZodType>;
 

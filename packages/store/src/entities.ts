@@ -45,6 +45,8 @@ export const MembershipEntity = defineEntity({
     user: () => p.manyToOne(UserEntity).primary(),
     role: p.enum(['owner', 'member'] as const).default('member'),
     joinedAt: p.datetime().onCreate(() => new Date()),
+    /** The member's read cursor: the highest seq they have read (written coalesced by the gateways; see reads/). */
+    readSeq: p.bigint('number').default(0),
   },
 });
 export type MembershipRow = InferEntity<typeof MembershipEntity>;

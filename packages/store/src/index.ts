@@ -9,3 +9,5 @@ export * from './rooms/room.store.js';
 export * from './messages/message.db.js';
 export * from './messages/message.store.js';
 export * from './messages/message.history.js';
+export * from './reads/read.store.js';
+export * from './reads/reaction.store.js';

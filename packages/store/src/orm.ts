@@ -5,6 +5,7 @@ import { Migration20261121000000_initial } from './migrations/Migration202611210
 import { Migration20261201000000_room_names_icu_lower } from './migrations/Migration20261201000000_room_names_icu_lower.js';
 import { Migration20261202000000_message_functions } from './migrations/Migration20261202000000_message_functions.js';
 import { Migration20261203000000_accounts_and_revocations } from './migrations/Migration20261203000000_accounts_and_revocations.js';
+import { Migration20261204000000_read_cursors_and_reactions } from './migrations/Migration20261204000000_read_cursors_and_reactions.js';
 
 export type Orm = MikroORM;
 
@@ -59,6 +60,7 @@ export const migrationsList = [
   { name: 'Migration20261201000000_room_names_icu_lower', class: Migration20261201000000_room_names_icu_lower },
   { name: 'Migration20261202000000_message_functions', class: Migration20261202000000_message_functions },
   { name: 'Migration20261203000000_accounts_and_revocations', class: Migration20261203000000_accounts_and_revocations },
+  { name: 'Migration20261204000000_read_cursors_and_reactions', class: Migration20261204000000_read_cursors_and_reactions },
 ].map((m) => ({ name: m.name, class: liftingSessionTimeouts(m.class) }));
 
 export function ormConfig(options: OrmOptions): Options {

@@ -3,6 +3,8 @@ import { createMessageDb } from './messages/message.db.js';
 import { findJobReply, findMessages, findSentMessage, type HistoryPage } from './messages/message.history.js';
 import { appendMessage, appendMessages, type AppendResult, type MessageDraft, type StoredMessage } from './messages/message.store.js';
 import type { Orm } from './orm.js';
+import { createReactionStore, type ReactionStore } from './reads/reaction.store.js';
+import { createReadStore, type ReadStore } from './reads/read.store.js';
 import { createRoomStore, type RoomStore } from './rooms/room.store.js';
 import { createRevocationStore, type RevocationStore } from './users/revocation.store.js';
 import { createUserStore, type UserStore } from './users/user.store.js';
@@ -31,6 +33,9 @@ export interface Store {
   revocations: RevocationStore;
   rooms: RoomStore;
   messages: MessageStore;
+  /** Read cursors and room lists with unread counts. */
+  reads: ReadStore;
+  reactions: ReactionStore;
   /** Resolves when PostgreSQL answers (readiness). */
   ping(): Promise<void>;
   /** Closes the message path's connections (the ORM is the caller's to close). */
@@ -55,6 +60,8 @@ export function createStore(orm: Orm, options: StoreOptions = {}): Store {
       sentByClient: (roomId, senderId, clientId) => findSentMessage(db, roomId, senderId, clientId),
       jobReply: (jobId) => findJobReply(db, jobId),
     },
+    reads: createReadStore(db),
+    reactions: createReactionStore(db),
     async ping() {
       await db.query('ping', 'select 1', []);
     },

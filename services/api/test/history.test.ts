@@ -59,6 +59,7 @@ describe('GET /api/rooms/:roomId/messages', () => {
         sender: { id: owner.user.id, username: owner.user.username },
         clientId: `seed-${TOTAL}`,
         timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        reactions: [],
       },
     ]);
   });

@@ -32,6 +32,8 @@ import { resolveGatewayOptions, type GatewayOptions } from './options.js';
 import { PresenceTracker } from './presence/presence.tracker.js';
 import { createSendLimits } from './ratelimit/rate-limits.js';
 import { roomEventListeners } from './rooms/room.handlers.js';
+import { CursorWriter } from './reads/cursor.writer.js';
+import { readEventListeners } from './reads/read.handlers.js';
 import { PendingAnswers, type AckContext } from './socket/ack.js';
 import { coalesceWebSocketWrites } from './socket/coalesce-writes.js';
 import { socketSetup } from './socket/connection.js';
@@ -176,6 +178,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     onDeadReplicaSwept: () => metrics.deadReplicaSweeps.inc(),
   });
   const typing = new TypingTracker({ ttlMs: options.typingTtlMs, broadcast: typingBroadcast });
+  const cursors = new CursorWriter(store.reads, base, { onWritten: (count) => metrics.cursorWrites.inc(count) });
 
   // Every way a socket leaves a chat room (room:leave, disconnect, a remote socketsLeave) ends its typing and presence there.
   const chatRoomPrefix = chatRoom('');
@@ -212,7 +215,8 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
   const ack: AckContext = { logger: base.child({ module: 'socket' }), onAnswered: observeSend, answers };
   const sockets = socketSetup({
     events: [
-      ...roomEventListeners(ack, { rooms: store.rooms, users: store.users, messages, presence }),
+      ...roomEventListeners(ack, { rooms: store.rooms, users: store.users, messages, presence, reactions: store.reactions }),
+      ...readEventListeners(ack, { server, reads: store.reads, reactions: store.reactions, cursors, limits }),
       ...messageEventListeners(ack, {
         messages,
         typing,
@@ -271,12 +275,15 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
             // Clients reconnect, through nginx, to another replica.
             { name: 'close sockets', run: closeTransports },
             { name: 'end typing', run: () => typing.stopAll() },
+            // Last of what the sockets did: their read cursors, before the store closes.
+            { name: 'write read cursors', run: () => cursors.flush() },
             {
               name: 'stop token expiry and ack deadlines',
               run: () => {
                 sockets.stop();
                 answers.stop();
                 quota.stop();
+                cursors.stop();
               },
             },
             { name: 'stop message delivery', run: () => messages.stop() },

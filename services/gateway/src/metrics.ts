@@ -12,6 +12,10 @@ export interface GatewayMetrics {
   roomPayloads: Counter<'from'>;
   /** Socket.IO handshakes refused, by reason (see auth/handshake.ts). */
   handshakeRefusals: Counter<'reason'>;
+  /** Read cursors written to PostgreSQL (coalesced: at most one per user and room a second). */
+  cursorWrites: Counter;
+  /** Sends answered `rate_limited` by the per-user limits, by kind (messages/commands). */
+  rateLimitRefusals: Counter<'kind'>;
   /** Dead replicas whose presence this replica counted out (they died without clearing it). */
   deadReplicaSweeps: Counter;
 }
@@ -77,10 +81,21 @@ export function createGatewayMetrics(
       labelNames: ['from'],
       registers: [registry],
     }),
+    cursorWrites: new Counter({
+      name: 'chat_read_cursor_writes_total',
+      help: 'Read cursors written to PostgreSQL, coalesced per user and room (at most one a second each)',
+      registers: [registry],
+    }),
     handshakeRefusals: new Counter({
       name: 'chat_handshake_refusals_total',
       help: 'Socket.IO handshakes refused, by reason: no_token, invalid_token, logged_out, deleted, too_many_sockets, unavailable, origin',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    rateLimitRefusals: new Counter({
+      name: 'chat_rate_limit_refusals_total',
+      help: 'Sends answered rate_limited by the per-user limits, by kind: messages, commands',
+      labelNames: ['kind'],
       registers: [registry],
     }),
     deadReplicaSweeps: new Counter({

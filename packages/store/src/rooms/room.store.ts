@@ -29,8 +29,6 @@ export interface RoomStore {
    * index on `lower(name collate "und-x-icu")` decides (races included).
    */
   create(owner: UserRef, name: string, description: string): Promise<Room>;
-  /** Every room, oldest first. */
-  list(): Promise<Room[]>;
   find(roomId: string): Promise<Room | undefined>;
   /** The room, or `not_found`. */
   get(roomId: string): Promise<Room>;
@@ -85,11 +83,6 @@ export function createRoomStore(orm: Orm, db: MessageDb): RoomStore {
       }
       // Read back in a fork of its own: this one's identity map holds the room without its member count.
       return toRoom(await orm.em.fork().findOneOrFail(RoomEntity, { id: room.id }));
-    },
-
-    async list() {
-      const rows = await entityManager(orm).find(RoomEntity, {}, { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-      return rows.map(toRoom);
     },
 
     find,

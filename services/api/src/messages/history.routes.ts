@@ -12,6 +12,6 @@ export function historyRoutes(route: DefineRoute, { store }: ApiServices): void 
     const hasMore = rows.length > query.limit;
     // Ascending either way: paging up (after) the extra one is the newest, paging down the oldest.
     const messages = !hasMore ? rows : query.after !== undefined ? rows.slice(0, query.limit) : rows.slice(1);
-    return { messages, hasMore };
+    return { messages: await store.reactions.attach(messages, auth.user.id), hasMore };
   });
 }

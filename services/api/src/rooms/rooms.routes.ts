@@ -23,7 +23,7 @@ export function roomRoutes(route: DefineRoute, services: ApiServices): void {
     return room;
   });
 
-  route('listRooms', async () => ({ rooms: await store.rooms.list() }));
+  route('listRooms', async ({ auth }) => ({ rooms: await store.reads.roomList(auth.user.id) }));
 
   route('room', async ({ params: { roomId } }) => {
     const room = await store.rooms.get(roomId);

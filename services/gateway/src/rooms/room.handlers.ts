@@ -1,6 +1,6 @@
 import { AppError, parseOrThrow, roomJoinPayloadSchema, roomLeavePayloadSchema } from '@chat/contract';
 import { chatRoom } from '@chat/runtime';
-import type { RoomStore, UserStore } from '@chat/store';
+import type { ReactionStore, RoomStore, UserStore } from '@chat/store';
 import type { MessagePath } from '../messages/message.path.js';
 import type { PresenceTracker } from '../presence/presence.tracker.js';
 import { eventListener, type AckContext, type EventListenerEntry } from '../socket/ack.js';
@@ -10,6 +10,7 @@ export interface RoomHandlerDeps {
   users: Pick<UserStore, 'findByIds'>;
   messages: Pick<MessagePath, 'track' | 'missed'>;
   presence: Pick<PresenceTracker, 'join' | 'online'>;
+  reactions: Pick<ReactionStore, 'attach'>;
 }
 
 /** `room:join` and `room:leave`, one listener each for every socket. Membership itself is REST's; these start and stop delivery. */
@@ -29,7 +30,7 @@ export function roomEventListeners(ctx: AckContext, deps: RoomHandlerDeps): Even
       const [upTo] = await Promise.all([delivered, deps.presence.join(socket.id, roomId, user)]);
       const [onlineIds, missed] = await Promise.all([
         deps.presence.online(roomId),
-        since === undefined || since >= upTo ? Promise.resolve([]) : deps.messages.missed(roomId, since, upTo),
+        since === undefined || since >= upTo ? Promise.resolve([]) : deps.messages.missed(roomId, since, upTo).then((m) => deps.reactions.attach(m, user.id)),
       ]);
       // `online` holds the contract's whole users ({id, username, createdAt}), read from PostgreSQL.
       const online = await deps.users.findByIds([...onlineIds]);

@@ -1,0 +1,79 @@
+import { safeError, type Logger } from '@chat/runtime';
+import type { CursorWrite, ReadStore } from '@chat/store';
+
+/**
+ * Read cursors on their way to PostgreSQL, coalesced: a client may mark every message it sees, but
+ * a user's cursor in a room is written at most once per interval, the highest seq winning, all
+ * pending cursors of this replica in one statement. A failed write keeps its cursors for the next
+ * one; `flush()` writes what is pending (the stop sequence calls it before the store closes).
+ */
+export class CursorWriter {
+  private pending = new Map<string, CursorWrite>();
+  private writing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly store: Pick<ReadStore, 'advance'>,
+    logger: Logger,
+    private readonly options: { intervalMs?: number; onWritten?: (cursors: number) => void } = {},
+  ) {
+    this.log = logger.child({ module: 'read-cursors' });
+  }
+
+  /** Cursors waiting to be written. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** The cursor waiting to be written for the user in the room, if any. */
+  pendingSeq(roomId: string, userId: string): number | undefined {
+    return this.pending.get(`${userId}|${roomId}`)?.seq;
+  }
+
+  /** Moves the user's cursor to `seq` at the next write (a lower seq than one pending changes nothing). */
+  note(roomId: string, userId: string, seq: number): void {
+    const key = `${userId}|${roomId}`;
+    const current = this.pending.get(key);
+    if (current && current.seq >= seq) return;
+    this.pending.set(key, { roomId, userId, seq });
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush().catch(() => undefined);
+    }, this.options.intervalMs ?? 1_000);
+  }
+
+  /** Writes every pending cursor now; rejects (keeping them) if PostgreSQL cannot take them. */
+  async flush(): Promise<void> {
+    await this.writing;
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    this.writing = this.store.advance([...batch.values()]).then(
+      () => this.options.onWritten?.(batch.size),
+      (err: unknown) => {
+        // Put them back under anything noted meanwhile (the higher seq wins) and try again later.
+        for (const [key, write] of batch) {
+          const newer = this.pending.get(key);
+          if (!newer || newer.seq < write.seq) this.pending.set(key, write);
+        }
+        this.log.warn({ err: safeError(err), cursors: batch.size }, 'read cursors not written; retrying');
+        this.timer ??= setTimeout(() => {
+          this.timer = undefined;
+          void this.flush().catch(() => undefined);
+        }, this.options.intervalMs ?? 1_000);
+        throw err;
+      },
+    );
+    try {
+      await this.writing;
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

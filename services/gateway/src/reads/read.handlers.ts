@@ -1,0 +1,53 @@
+import { AppError, parseOrThrow, reactionSetPayloadSchema, roomReadPayloadSchema } from '@chat/contract';
+import { chatRoom, userRoom } from '@chat/runtime';
+import type { ReactionStore, ReadStore } from '@chat/store';
+import type { SendLimits } from '../ratelimit/rate-limits.js';
+import { eventListener, type AckContext, type EventListenerEntry } from '../socket/ack.js';
+import type { GatewayServer } from '../socket/types.js';
+import type { CursorWriter } from './cursor.writer.js';
+
+export interface ReadHandlerDeps {
+  server: GatewayServer;
+  reads: Pick<ReadStore, 'cursor'>;
+  reactions: Pick<ReactionStore, 'set'>;
+  cursors: CursorWriter;
+  limits: Pick<SendLimits, 'messages' | 'refund'>;
+}
+
+/** `room:read` (read cursors, on every device of the user) and `reaction:set`. */
+export function readEventListeners(ctx: AckContext, deps: ReadHandlerDeps): EventListenerEntry[] {
+  const read = eventListener(ctx, 'room:read', async (socket, payload) => {
+    const { user } = socket.data;
+    const { roomId, seq } = parseOrThrow(roomReadPayloadSchema, payload);
+    // One read (membership, the stored cursor, the room's last seq); the write is coalesced.
+    const stored = await deps.reads.cursor(roomId, user.id);
+    if (seq > stored.lastSeq) throw AppError.validation(`seq: the room's last message is ${stored.lastSeq}`);
+    const before = Math.max(stored.readSeq, deps.cursors.pendingSeq(roomId, user.id) ?? 0);
+    if (seq <= before) return { readSeq: before };
+    deps.cursors.note(roomId, user.id, seq);
+    // The user's other sockets, on every replica (their user room, through the sharded adapter).
+    socket.to(userRoom(user.id)).emit('room:read', { roomId, readSeq: seq });
+    return { readSeq: seq };
+  });
+
+  const react = eventListener(ctx, 'reaction:set', async (socket, payload) => {
+    const { user } = socket.data;
+    const { roomId, messageId, emoji, on } = parseOrThrow(reactionSetPayloadSchema, payload);
+    // Reactions spend the messages budget: they are broadcast to the whole room like one.
+    const [refused] = await deps.limits.messages([user.id]);
+    if (refused) throw refused;
+    const change = await deps.reactions.set(roomId, messageId, user.id, emoji, on).catch(async (err: unknown) => {
+      await deps.limits.refund('messages', user.id).catch(() => undefined);
+      throw err;
+    });
+    if (change.changed) {
+      deps.server.to(chatRoom(roomId)).emit('reaction', { roomId, messageId, seq: change.seq, emoji, user: { id: user.id, username: user.username }, on, count: change.count });
+    } else {
+      // Already so (a retry after a lost ack): nothing happened, nothing spent.
+      await deps.limits.refund('messages', user.id).catch(() => undefined);
+    }
+    return { emoji, count: change.count };
+  });
+
+  return [read, react];
+}
