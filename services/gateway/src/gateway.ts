@@ -33,7 +33,7 @@ import { PresenceTracker } from './presence/presence.tracker.js';
 import { createSendLimits } from './ratelimit/rate-limits.js';
 import { roomEventListeners } from './rooms/room.handlers.js';
 import { CursorWriter } from './reads/cursor.writer.js';
-import { readEventListeners } from './reads/read.handlers.js';
+import { readEventListeners, readOnSend } from './reads/read.handlers.js';
 import { PendingAnswers, type AckContext } from './socket/ack.js';
 import { coalesceWebSocketWrites } from './socket/coalesce-writes.js';
 import { socketSetup } from './socket/connection.js';
@@ -221,6 +221,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
         messages,
         typing,
         runCommand: createCommandRunner({ queues, limits, rooms: store.rooms, logger: base }),
+        onSent: (socket, roomId, seq) => readOnSend(cursors, socket, roomId, seq),
       }),
     ],
     recheck: (tokenId, userId) => revocations.check(tokenId, userId),

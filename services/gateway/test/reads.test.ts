@@ -80,6 +80,22 @@ describe('room:read', () => {
     expect(ok(await call(phone, 'room:read', { roomId, seq: 5 }))).toEqual({ ok: true, readSeq: 8 });
   });
 
+  it("moves the sender's cursor to what they send, and tells their other sockets", async () => {
+    const [joy, kim] = [await createUser(orm, 'joy'), await createUser(orm, 'kim')];
+    const roomId = await createRoom(orm, joy, [kim]);
+    await seed(roomId, kim, 3);
+    const [laptop, phone] = [await open(joy), await open(joy)];
+    ok(await call(laptop, 'room:join', { roomId }));
+    const phoneSaw: RoomReadEvent[] = [];
+    phone.on('room:read', (e) => phoneSaw.push(e));
+    const sent = ok(await call(laptop, 'message:send', { roomId, content: 'read all that', clientId: randomUUID() }));
+    if (!('message' in sent)) throw new Error('expected a message');
+    expect(sent.message.seq).toBe(4);
+    await waitFor('the phone to hear of it', () => phoneSaw.length === 1);
+    expect(phoneSaw).toEqual([{ roomId, readSeq: 4 }]);
+    await waitFor('the cursor to be written', async () => (await storedCursor(roomId, joy.id)) === 4, 5_000);
+  });
+
   it('answers bad input with the contract errors: beyond the last seq, a room of others, no such room, a malformed payload', async () => {
     const [cat, dan] = [await createUser(orm, 'cat'), await createUser(orm, 'dan')];
     const roomId = await createRoom(orm, cat);

@@ -4,9 +4,11 @@ import { Migration } from '@mikro-orm/migrations';
  * Read cursors and reactions.
  *
  * `memberships.read_seq`: the member's read cursor (only moves forward; the gateways write it
- * coalesced, at most once a second per user and room). Unread counts are read from a partial index of
- * the messages that count (`message` and `bot`), covering the sender, so a count is an index-only scan
- * of the room's range after the cursor.
+ * coalesced, at most once a second per user and room). Unread counts never count the unread messages
+ * themselves: seq is gapless, so a room's messages after the cursor number `last_seq - read_seq`, and
+ * what does not count is subtracted — its system messages after the cursor (a partial index of them:
+ * few) and the caller's own (an index by room and sender: few after their cursor, since sending moves
+ * the sender's cursor).
  *
  * `reactions`: one row per (message, emoji, user); `chat_set_reaction` adds or removes one under the
  * message's row lock, so the cap on distinct emoji holds under concurrent reactions.
@@ -14,7 +16,8 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261204000000_read_cursors_and_reactions extends Migration {
   override async up(): Promise<void> {
     this.addSql(`alter table "memberships" add column "read_seq" bigint not null default 0;`);
-    this.addSql(`create index "messages_unread_index" on "messages" ("room_id", "seq") include ("sender_id") where "type" <> 'system';`);
+    this.addSql(`create index "messages_system_index" on "messages" ("room_id", "seq") where "type" = 'system';`);
+    this.addSql(`create index "messages_room_sender_seq_index" on "messages" ("room_id", "sender_id", "seq") where "type" = 'message';`);
     this.addSql(`
       create table "reactions" (
         "message_id" uuid not null references "messages" ("id") on delete cascade,
@@ -59,7 +62,8 @@ export class Migration20261204000000_read_cursors_and_reactions extends Migratio
   override async down(): Promise<void> {
     this.addSql(`drop function if exists chat_set_reaction(uuid, uuid, uuid, text, boolean, int);`);
     this.addSql(`drop table if exists "reactions";`);
-    this.addSql(`drop index if exists "messages_unread_index";`);
+    this.addSql(`drop index if exists "messages_room_sender_seq_index";`);
+    this.addSql(`drop index if exists "messages_system_index";`);
     this.addSql(`alter table "memberships" drop column "read_seq";`);
   }
 }

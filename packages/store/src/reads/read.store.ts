@@ -27,16 +27,18 @@ const ADVANCE = `
   from unnest($1::uuid[], $2::uuid[], $3::bigint[]) as w(room_id, user_id, seq), rooms r
   where m.room_id = w.room_id and m.user_id = w.user_id and r.id = w.room_id and m.read_seq < w.seq`;
 
-// Unread: the room's message and bot messages after the cursor that someone else sent, counted on
-// the partial index messages_unread_index (index-only: room, seq and sender are all in it).
+// Unread without counting the unread: seq is gapless, so the messages after the cursor number
+// last_seq - read_seq; subtract the system messages among them and the caller's own (both read from
+// small partial indexes; see the migration).
 const ROOM_LIST = `
   select r.id, r.name, r.description, r.owner_id, r.created_at, r.last_seq,
          (select count(*)::int from memberships c where c.room_id = r.id) as member_count,
          m.read_seq,
          case when m.user_id is null then null else (
-           select count(*)::int from messages x
-           where x.room_id = r.id and x.seq > m.read_seq and x.type <> 'system' and x.sender_id is distinct from $1
-         ) end as unread
+           r.last_seq - m.read_seq
+           - (select count(*) from messages s where s.room_id = r.id and s.type = 'system' and s.seq > m.read_seq)
+           - (select count(*) from messages o where o.room_id = r.id and o.type = 'message' and o.sender_id = $1 and o.seq > m.read_seq)
+         )::int end as unread
   from rooms r left join memberships m on m.room_id = r.id and m.user_id = $1
   order by r.created_at, r.id`;
 

@@ -1,8 +1,9 @@
 import { AppError, messageSendPayloadSchema, parseCommand, parseOrThrow, typingPayloadSchema } from '@chat/contract';
 import { chatRoom } from '@chat/runtime';
 import type { CommandRunner } from '../commands/command.handler.js';
-import { isRateLimited } from '../ratelimit/rate-limits.js';
+import { isRateLimited, type SendKind } from '../ratelimit/rate-limits.js';
 import { eventListener, type AckContext, type EventListenerEntry } from '../socket/ack.js';
+import type { GatewaySocket } from '../socket/types.js';
 import type { TypingTracker } from '../typing/typing.tracker.js';
 import type { MessagePath } from './message.path.js';
 
@@ -10,6 +11,10 @@ export interface MessageHandlerDeps {
   messages: Pick<MessagePath, 'send' | 'sentByClient'>;
   runCommand: CommandRunner;
   typing: Pick<TypingTracker, 'update'>;
+  /** A send was answered `rate_limited` by the per-user limits (a metric). */
+  onRateLimited?: (kind: SendKind) => void;
+  /** A chat message was stored: what its sender wrote, they have read (their read cursor moves to it). */
+  onSent?: (socket: GatewaySocket, roomId: string, seq: number) => void;
 }
 
 const notJoined = (): AppError => AppError.forbidden('join the room first (room:join)');
@@ -21,15 +26,25 @@ export function messageEventListeners(ctx: AckContext, deps: MessageHandlerDeps)
     const { roomId, content, clientId } = parseOrThrow(messageSendPayloadSchema, payload);
     if (!socket.rooms.has(chatRoom(roomId))) throw notJoined();
     const command = parseCommand(content);
-    if (command) return deps.runCommand({ roomId, clientId, user, command });
+    if (command) {
+      return deps.runCommand({ roomId, clientId, user, command }).catch((err: unknown) => {
+        if (isRateLimited(err)) deps.onRateLimited?.('commands');
+        throw err;
+      });
+    }
 
     // Resolves after the commit; a new message was delivered and published by then,
     // a repeated clientId returns the stored one and broadcasts nothing.
     const result = await deps.messages.send({ roomId, content, sender: user, clientId });
-    if (result.ok) return { message: result.message };
+    if (result.ok) {
+      deps.onSent?.(socket, roomId, result.message.seq);
+      return { message: result.message };
+    }
     // At the limit, a retry after a lost ack still gets the message it stored.
     const earlier = isRateLimited(result.error) ? await deps.messages.sentByClient(roomId, user.id, clientId) : undefined;
     if (earlier) return { message: earlier };
+    // Counted here, where the client is told, not where the budget was spent: a retry that found its message was answered.
+    if (isRateLimited(result.error)) deps.onRateLimited?.('messages');
     throw result.error;
   });
 

@@ -31,16 +31,17 @@ export class CursorWriter {
     return this.pending.get(`${userId}|${roomId}`)?.seq;
   }
 
-  /** Moves the user's cursor to `seq` at the next write (a lower seq than one pending changes nothing). */
-  note(roomId: string, userId: string, seq: number): void {
+  /** Moves the user's cursor to `seq` at the next write; false when a seq as high is pending already. */
+  note(roomId: string, userId: string, seq: number): boolean {
     const key = `${userId}|${roomId}`;
     const current = this.pending.get(key);
-    if (current && current.seq >= seq) return;
+    if (current && current.seq >= seq) return false;
     this.pending.set(key, { roomId, userId, seq });
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       void this.flush().catch(() => undefined);
     }, this.options.intervalMs ?? 1_000);
+    return true;
   }
 
   /** Writes every pending cursor now; rejects (keeping them) if PostgreSQL cannot take them. */

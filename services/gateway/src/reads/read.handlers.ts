@@ -3,7 +3,7 @@ import { chatRoom, userRoom } from '@chat/runtime';
 import type { ReactionStore, ReadStore } from '@chat/store';
 import type { SendLimits } from '../ratelimit/rate-limits.js';
 import { eventListener, type AckContext, type EventListenerEntry } from '../socket/ack.js';
-import type { GatewayServer } from '../socket/types.js';
+import type { GatewayServer, GatewaySocket } from '../socket/types.js';
 import type { CursorWriter } from './cursor.writer.js';
 
 export interface ReadHandlerDeps {
@@ -12,6 +12,15 @@ export interface ReadHandlerDeps {
   reactions: Pick<ReactionStore, 'set'>;
   cursors: CursorWriter;
   limits: Pick<SendLimits, 'messages' | 'refund'>;
+}
+
+/**
+ * What a user sends they have read: a stored chat message moves its sender's cursor to it (written
+ * coalesced like any other), and their other sockets hear of it as of any read.
+ */
+export function readOnSend(cursors: CursorWriter, socket: GatewaySocket, roomId: string, seq: number): void {
+  const { user } = socket.data;
+  if (cursors.note(roomId, user.id, seq)) socket.to(userRoom(user.id)).emit('room:read', { roomId, readSeq: seq });
 }
 
 /** `room:read` (read cursors, on every device of the user) and `reaction:set`. */
