@@ -2,12 +2,12 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 
 /**
- * `@chat/contract` resolves to its TypeScript source, so the client
- * builds without a prior `tsc -b`. It is an alias rather than a global
- * `development` resolve condition because that condition would also pull
- * socket.io-parser's debug build into the bundle.
+ * `@chat/contract` and `@chat/client` resolve to their TypeScript sources, so
+ * the web client builds without a prior `tsc -b`. They are aliases rather than
+ * a global `development` resolve condition because that condition would also
+ * pull socket.io-parser's debug build into the bundle.
  */
-const contractSource = fileURLToPath(new URL('../packages/contract/src/index.ts', import.meta.url));
+const source = (path: string): string => fileURLToPath(new URL(`../packages/${path}`, import.meta.url));
 
 // `vite dev` proxies to a running cluster (`npm run up` listens on 8080).
 const devTarget = process.env.CHAT_DEV_TARGET ?? 'http://127.0.0.1:8080';
@@ -34,7 +34,12 @@ const contentSecurityPolicy: Plugin = {
 
 export default defineConfig({
   plugins: [contentSecurityPolicy],
-  resolve: { alias: [{ find: /^@chat\/contract$/, replacement: contractSource }] },
+  resolve: {
+    alias: [
+      { find: /^@chat\/contract$/, replacement: source('contract/src/index.ts') },
+      { find: /^@chat\/client$/, replacement: source('client/src/index.ts') },
+    ],
+  },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', assetsInlineLimit: 0 },
   server: {
     proxy: {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient, ChatError, type Message } from '@chat/client';
+import { ChatClient, ChatError, type ChatClientOptions, type Message, type RoomSyncEvent, type SendEvent } from '@chat/client';
 import { waitFor } from '@chat/testkit';
 import { startChatCluster, type ChatCluster } from '../cluster/support/cluster.js';
 
@@ -17,8 +17,8 @@ afterAll(async () => {
 });
 
 /** A registered, connected SDK client through nginx, recording every message it hands on. */
-async function user(name: string): Promise<{ client: ChatClient; messages: Message[] }> {
-  const client = new ChatClient({ baseUrl: chat.url, socket: { reconnectionDelay: 100, reconnectionDelayMax: 500 } });
+async function user(name: string, options: Partial<ChatClientOptions> = {}): Promise<{ client: ChatClient; messages: Message[] }> {
+  const client = new ChatClient({ baseUrl: chat.url, socket: { reconnectionDelay: 100, reconnectionDelayMax: 500 }, ...options });
   clients.push(client);
   await client.register(`${name}_${Math.random().toString(36).slice(2, 8)}`, PASSWORD);
   await client.connect();
@@ -29,6 +29,31 @@ async function user(name: string): Promise<{ client: ChatClient; messages: Messa
 
 /** Cuts the transport as a network drop would: socket.io-client reconnects by itself. */
 const dropConnection = (client: ChatClient): void => (client as unknown as { socket: { io: { engine: { close(): void } } } }).socket.io.engine.close();
+
+/**
+ * Loses the first `event` the client emits on its current socket, as a network that drops a
+ * frame would: the connection stays up and no answer comes. Returns the events that did go out.
+ */
+function loseFirst(client: ChatClient, event: string): string[] {
+  type Packet = { data?: unknown[] };
+  const socket = (client as unknown as { socket: { packet(packet: Packet): void } }).socket;
+  const send = socket.packet.bind(socket);
+  const sent: string[] = [];
+  let lost = false;
+  socket.packet = (packet) => {
+    const name = packet.data?.[0];
+    if (!lost && name === event) {
+      lost = true;
+      return;
+    }
+    if (typeof name === 'string') sent.push(name);
+    send(packet);
+  };
+  return sent;
+}
+
+/** A client that gives up on an answer after a second and tries a failed join again after a fifth of one. */
+const impatient: Partial<ChatClientOptions> = { ackTimeoutMs: 1_000, rooms: { retryMinMs: 200 } };
 
 const seqs = (messages: Message[], roomId: string): number[] => messages.filter((m) => m.roomId === roomId).map((m) => m.seq);
 const gapless = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -104,6 +129,76 @@ describe('@chat/client against the cluster', () => {
     expect(otherEnded).toEqual([{ reason: 'logged_out' }]);
     await expect(other.send('00000000-0000-4000-8000-000000000000', 'too late')).rejects.toMatchObject({ code: 'closed' });
     expect(ended).toEqual([]); // the client that logged out closed itself
+  });
+
+  it('reports a send unanswered on a live connection as unconfirmed, joins its room again, and stores it once', async () => {
+    const ann = await user('ann', impatient);
+    const room = await ann.client.rest.createRoom({ body: { name: `unanswered ${Date.now()}` } });
+    await ann.client.join(room.id);
+    const sent = loseFirst(ann.client, 'message:send');
+    const states: string[] = [];
+    ann.client.on('send', (e: SendEvent) => states.push(e.state));
+    const ack = await ann.client.send(room.id, 'lost on the way');
+    expect(states).toEqual(['waiting', 'sending', 'unconfirmed', 'sending', 'sent']);
+    // Joined again before it went out again, with its clientId: one message.
+    expect(sent).toEqual(['room:join', 'message:send']);
+    const history = await ann.client.rest.history({ params: { roomId: room.id } });
+    expect(history.messages.filter((m) => m.content === 'lost on the way').map((m) => m.clientId)).toEqual(['message' in ack ? ack.message.clientId : '']);
+    await waitFor('the message handed on once', () => ann.messages.some((m) => m.content === 'lost on the way'));
+    expect(ann.messages.filter((m) => m.content === 'lost on the way')).toHaveLength(1);
+  });
+
+  it('tries a join unanswered on a live connection again by itself, then sends what was typed meanwhile', async () => {
+    const [ann, ben] = [await user('ann', impatient), await user('ben')];
+    const room = await ben.client.rest.createRoom({ body: { name: `rejoin ${Date.now()}` } });
+    await ann.client.rest.joinRoom({ params: { roomId: room.id } });
+    await ben.client.join(room.id);
+    const events: RoomSyncEvent[] = [];
+    ann.client.on('room', (e) => events.push(e));
+    const sent = loseFirst(ann.client, 'room:join');
+    await expect(ann.client.join(room.id)).rejects.toMatchObject({ code: 'network' });
+    const typed = ann.client.send(room.id, 'typed before the join');
+    expect(ann.client.pendingSends.map((s) => s.state)).toEqual(['waiting']);
+    await typed;
+    expect(sent).toEqual(['room:join', 'message:send']);
+    expect(events.map((e) => (e.state === 'retrying' ? `${e.state} ${e.stage} ${e.error.code}` : e.state))).toEqual(['retrying join network', 'synced']);
+    expect(ann.client.roomState(room.id)?.live).toBe(true);
+    // Joined for real: live messages arrive.
+    await ben.client.send(room.id, 'you are back');
+    await waitFor('ann to get it', () => ann.messages.some((m) => m.content === 'you are back'));
+  });
+
+  it('reads older pages below the messages it holds, for scroll-back', async () => {
+    const ann = await user('ann');
+    const room = await ann.client.rest.createRoom({ body: { name: `older ${Date.now()}` } });
+    await ann.client.join(room.id);
+    for (let i = 1; i <= 75; i++) await ann.client.send(room.id, `m${i}`);
+    const reader = await user('ben', { initialHistory: 50 });
+    await reader.client.rest.joinRoom({ params: { roomId: room.id } });
+    await reader.client.join(room.id);
+    // The latest 50 came first (ben's own join among them): older ones remain.
+    expect(reader.client.roomState(room.id)).toMatchObject({ hasOlder: true });
+    const oldest = reader.client.roomState(room.id)!.oldest!;
+    const page = await reader.client.loadOlder(room.id, 100);
+    expect(page.messages.map((m) => m.seq)).toEqual(gapless(1, oldest - 1));
+    expect(page.hasMore).toBe(false);
+    expect(reader.client.roomState(room.id)).toMatchObject({ oldest: 1, hasOlder: false });
+    expect(await reader.client.loadOlder(room.id)).toEqual({ messages: [], hasMore: false });
+  });
+
+  it('ends the session with the reason when a REST call is refused for its token', async () => {
+    const ann = await user('ann');
+    const offline = new ChatClient({ baseUrl: chat.url, token: ann.client.token! });
+    clients.push(offline);
+    const ended: unknown[] = [];
+    offline.on('session:ended', (e) => ended.push(e));
+    await ann.client.logout();
+    await expect(offline.rest.me()).rejects.toMatchObject({ code: 'unauthorized', status: 401 });
+    expect(ended).toEqual([{ reason: 'logged_out' }]);
+    // A call with a token of its own ends nothing.
+    const other = await user('ben');
+    await expect(other.client.rest.me({ token: 'not-a-token' })).rejects.toMatchObject({ code: 'unauthorized' });
+    expect(other.client.state).toBe('connected');
   });
 
   it('surfaces rate limits as a typed error with retryAfterMs', async () => {

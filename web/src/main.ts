@@ -1,40 +1,35 @@
 import './styles.css';
-import type { AuthResponse } from '@chat/contract';
+import { ChatClient, type AuthResponse } from '@chat/client';
 import { ChatApp } from './app.js';
-import { createApiClient } from './api/client.js';
-import { ApiError } from './api/errors.js';
+import { errorCode } from './api/errors.js';
 import { renderLoginView } from './auth/login.view.js';
 import { session } from './auth/session.js';
 
 const root = document.getElementById('app');
 if (!root) throw new Error('index.html has no #app');
 
-let app: ChatApp | null = null;
-
-const api = createApiClient({
-  token: () => session.load()?.token ?? null,
-  onUnauthorized: () => app?.expire(),
-});
+/** A client of this page's own origin (nginx serves `/api` and `/socket.io` beside it); one per signed-in session. */
+const newClient = (token?: string): ChatClient =>
+  new ChatClient({ baseUrl: '', ...(token ? { token } : {}), socket: { reconnectionDelay: 500, reconnectionDelayMax: 5_000 } });
 
 function showLogin(notice?: string): void {
-  app = null;
   document.title = 'Sign in · Chat';
   renderLoginView(root!, {
-    api,
+    chat: newClient(),
     notice,
-    onSignedIn: (auth) => {
+    onSignedIn: (chat, auth) => {
       session.save(auth);
-      showApp(auth);
+      showApp(chat, auth);
     },
   });
 }
 
-function showApp(auth: AuthResponse): void {
+function showApp(chat: ChatClient, auth: AuthResponse): void {
   document.title = 'Chat';
-  app = new ChatApp({
+  new ChatApp({
     root: root!,
-    auth,
-    api,
+    chat,
+    user: auth.user,
     onSignedOut: (notice) => {
       session.clear();
       showLogin(notice);
@@ -45,17 +40,18 @@ function showApp(auth: AuthResponse): void {
 async function start(): Promise<void> {
   const stored = session.load();
   if (!stored) return showLogin();
+  const chat = newClient(stored.token);
   try {
     // The stored token may have expired or been revoked since the last visit.
-    const user = await api.me();
-    showApp({ token: stored.token, user });
+    const user = await chat.rest.me();
+    showApp(chat, { token: stored.token, user });
   } catch (err) {
-    if (err instanceof ApiError && err.code === 'unauthorized') {
+    if (errorCode(err) === 'unauthorized') {
       session.clear();
       return showLogin('Your session has ended. Please sign in again.');
     }
     // The server is unreachable: open the app anyway; it reconnects on its own.
-    showApp(stored);
+    showApp(chat, stored);
   }
 }
 

@@ -31,24 +31,18 @@ describe('Timeline', () => {
     t.add([m2, m3, { ...m1, seq: 9 }]);
     expect(t.messages().map((m) => m.seq)).toEqual([1, 2, 3]);
     expect(t.lastSeq).toBe(3);
-    expect(t.firstSeq).toBe(1);
   });
 
-  it('reports the seq before a hole, and nothing once the hole is filled', () => {
+  it('drops our pending send when the stored message with its clientId arrives, and never shows it pending again', () => {
     const t = new Timeline(me.id);
-    t.add([chat(4), chat(5), chat(8)]);
-    expect(t.gapAfter()).toBe(5);
-    t.add([chat(6), chat(7)]);
-    expect(t.gapAfter()).toBeUndefined();
-  });
-
-  it('drops our pending send when the stored message with its clientId arrives', () => {
-    const t = new Timeline(me.id);
-    t.addPending('c-1', 'hello');
-    t.addPending('c-2', 'again');
+    t.upsertPending('c-1', 'hello', 'waiting');
+    t.upsertPending('c-2', 'again', 'sending');
     t.add([chat(1, bob, 'c-1')]);
     expect(t.pending().map((p) => p.clientId)).toEqual(['c-1', 'c-2']);
     t.add([chat(2, me, 'c-1')]);
+    expect(t.pending().map((p) => [p.clientId, p.state])).toEqual([['c-2', 'sending']]);
+    // A report of its send that comes after the message (it went out again meanwhile) changes nothing.
+    t.upsertPending('c-1', 'hello', 'sending');
     expect(t.pending().map((p) => p.clientId)).toEqual(['c-2']);
   });
 

@@ -4,7 +4,7 @@ import { startCluster, TEST_JWT_SECRET, type Cluster } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOIN_RETRY_NOTE } from '../src/rooms/room-sync.js';
+import { JOIN_RETRY_NOTE } from '../src/rooms/room-notes.js';
 import { launchChromium, messageText, newPage, send, storeSession, timeline } from './support/browser.js';
 import { ensureWebBuilt } from './support/build.js';
 import { dropFirstEvent } from './support/network.js';

@@ -1,6 +1,14 @@
 import type { MessageSendResult } from '@chat/contract';
 import { ChatError } from './errors.js';
 
+/**
+ * Where a send stands. waiting: for the connection, or for its room to be joined on it (also
+ * a send whose connection dropped before its answer came); sending: out, its answer awaited;
+ * unconfirmed: out on a live connection but unanswered, or answered `unavailable` — it may or
+ * may not be stored, and goes out again with the same clientId (so it is stored once).
+ */
+export type SendState = 'waiting' | 'sending' | 'unconfirmed';
+
 /** A send not acknowledged yet: it goes out again, with the same clientId, until it is. */
 export interface PendingSend {
   roomId: string;
@@ -8,6 +16,7 @@ export interface PendingSend {
   clientId: string;
   /** Attempts so far. */
   attempts: number;
+  state: SendState;
   /** When a retry may go out (after an `unavailable`), in ms since the epoch. */
   notBefore: number;
   /** Being sent right now (one attempt at a time). */
@@ -28,8 +37,8 @@ export const retryDelayMs = (attempts: number): number => Math.min(8_000, 500 * 
 export class Outbox {
   private readonly sends: PendingSend[] = [];
 
-  add(send: Omit<PendingSend, 'attempts' | 'notBefore' | 'inFlight'>): PendingSend {
-    const pending: PendingSend = { ...send, attempts: 0, notBefore: 0, inFlight: false };
+  add(send: Omit<PendingSend, 'attempts' | 'notBefore' | 'inFlight' | 'state'>): PendingSend {
+    const pending: PendingSend = { ...send, attempts: 0, notBefore: 0, inFlight: false, state: 'waiting' };
     this.sends.push(pending);
     return pending;
   }
@@ -57,8 +66,10 @@ export class Outbox {
     else send.reject(outcome.error);
   }
 
-  /** Rejects every waiting send (the client is closing, or its session ended). */
-  failAll(error: ChatError): void {
-    for (const send of this.sends.splice(0)) send.reject(error);
+  /** Rejects every waiting send (the client is closing, or its session ended); returns them. */
+  failAll(error: ChatError): PendingSend[] {
+    const failed = this.sends.splice(0);
+    for (const send of failed) send.reject(error);
+    return failed;
   }
 }

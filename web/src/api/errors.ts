@@ -1,9 +1,12 @@
-import { RestError as ApiError, type AckError } from '@chat/contract';
+import { ChatError } from '@chat/client';
+import { RestError, type AckError } from '@chat/contract';
 
-export type ErrorCode = AckError['code'];
+export type ErrorCode = AckError['code'] | 'network' | 'closed';
 
-/** A failed REST call or acknowledgement, with the contract's error code (`network`: no answer). */
-export { RestError as ApiError } from '@chat/contract';
+/** The code of a failure from the SDK (a ChatError) or from its `rest` calls (a RestError); undefined for anything else. */
+export function errorCode(err: unknown): ErrorCode | undefined {
+  return err instanceof ChatError || err instanceof RestError ? err.code : undefined;
+}
 
 const capitalise = (s: string): string => (s ? s.charAt(0).toUpperCase() + s.slice(1) : s);
 const sentence = (s: string): string => {
@@ -12,7 +15,7 @@ const sentence = (s: string): string => {
 };
 
 /** Words a person can act on, for any error code from the server. */
-export function describeError(code: ErrorCode | 'network', message = '', retryAfter?: number): string {
+export function describeError(code: ErrorCode, message = '', retryAfter?: number): string {
   switch (code) {
     case 'validation':
       return message ? sentence(message) : 'That was not accepted; please check what you entered.';
@@ -31,16 +34,20 @@ export function describeError(code: ErrorCode | 'network', message = '', retryAf
       return 'The service is busy or restarting. Please try again in a moment.';
     case 'network':
       return 'Cannot reach the server. Check your connection and try again.';
+    case 'closed':
+      return 'The chat was closed. Please reload the page.';
     case 'internal':
       return 'Something went wrong on our side. Please try again.';
   }
 }
 
+/** `err` in words: a ChatError or RestError by its code, anything else as an internal error. */
 export function describe(err: unknown): string {
-  if (err instanceof ApiError) return describeError(err.code, err.message, err.retryAfterMs === undefined ? undefined : Math.ceil(err.retryAfterMs / 1000));
+  if (err instanceof ChatError || err instanceof RestError) {
+    return describeError(err.code, err.message, err.retryAfterMs === undefined ? undefined : Math.ceil(err.retryAfterMs / 1000));
+  }
   return describeError('internal');
 }
 
 /** Errors worth a "Retry" button: the same request may well succeed later. */
-export const isRetryable = (code: ErrorCode | 'network'): boolean =>
-  code === 'rate_limited' || code === 'unavailable' || code === 'internal' || code === 'network';
+export const isRetryable = (code: ErrorCode): boolean => code === 'rate_limited' || code === 'unavailable' || code === 'internal' || code === 'network';

@@ -1,13 +1,14 @@
+import type { ChatClient } from '@chat/client';
 import { credentialsBodySchema, type AuthResponse } from '@chat/contract';
-import type { ApiClient } from '../api/client.js';
-import { ApiError, describe } from '../api/errors.js';
+import { describe, errorCode } from '../api/errors.js';
 import { h, replaceChildren } from '../ui/dom.js';
 
 export interface LoginViewOptions {
-  api: ApiClient;
+  /** A client without a token: signing in gives it one. */
+  chat: ChatClient;
   /** Shown above the form, e.g. why the user was signed out. */
   notice?: string;
-  onSignedIn(auth: AuthResponse): void;
+  onSignedIn(chat: ChatClient, auth: AuthResponse): void;
 }
 
 type Mode = 'login' | 'register';
@@ -89,11 +90,11 @@ export function renderLoginView(root: HTMLElement, options: LoginViewOptions): v
 
     submit.disabled = true;
     try {
-      const auth = mode === 'register' ? await options.api.register(body.username, body.password) : await options.api.login(body.username, body.password);
-      options.onSignedIn(auth);
+      const { chat } = options;
+      const auth = mode === 'register' ? await chat.register(body.username, body.password) : await chat.login(body.username, body.password);
+      options.onSignedIn(chat, auth);
     } catch (err) {
-      error.textContent =
-        mode === 'login' && err instanceof ApiError && err.code === 'unauthorized' ? 'Wrong username or password.' : describe(err);
+      error.textContent = mode === 'login' && errorCode(err) === 'unauthorized' ? 'Wrong username or password.' : describe(err);
       password.focus();
     } finally {
       submit.disabled = false;

@@ -1,15 +1,12 @@
+import type { SendState } from '@chat/client';
 import type { Message } from '@chat/contract';
 
 /** A message of ours that the server has not acknowledged yet. */
 export interface PendingMessage {
   clientId: string;
   content: string;
-  /**
-   * sending: emitted, waiting for the ack; waiting: offline, sent after the re-join;
-   * unconfirmed: emitted on a live connection but never answered (or answered
-   * `unavailable`), sent again (same clientId) after the next re-join; failed: refused.
-   */
-  state: 'sending' | 'waiting' | 'unconfirmed' | 'failed';
+  /** Where the SDK's outbox has it (see SendState), or failed: refused, until Retry or Dismiss. */
+  state: SendState | 'failed';
   /** Why it failed, in words. */
   error?: string;
   retryable?: boolean;
@@ -23,14 +20,16 @@ export interface LocalNote {
 }
 
 /**
- * One room's messages: ordered by `seq`, deduplicated by `seq` and `id`, plus
- * our own pending sends (matched to the stored message by `clientId`) and
- * local notes. Pure data, no DOM.
+ * One room's messages: ordered by `seq` (older pages go in front of what the SDK
+ * delivered), deduplicated by `seq` and `id`, plus our own pending sends (matched to
+ * the stored message by `clientId`) and local notes. Pure data, no DOM.
  */
 export class Timeline {
   readonly #bySeq = new Map<number, Message>();
   readonly #ids = new Set<string>();
   readonly #pending = new Map<string, PendingMessage>();
+  /** clientIds of our messages already stored: a late report of their send must not show them pending again. */
+  readonly #storedClientIds = new Set<string>();
   readonly #notes: LocalNote[] = [];
   #sorted: Message[] | null = [];
   #noteId = 0;
@@ -44,7 +43,10 @@ export class Timeline {
       if (this.#bySeq.has(m.seq) || this.#ids.has(m.id)) continue;
       this.#bySeq.set(m.seq, m);
       this.#ids.add(m.id);
-      if (m.clientId !== null && m.sender?.id === this.myUserId) this.#pending.delete(m.clientId);
+      if (m.clientId !== null && m.sender?.id === this.myUserId) {
+        this.#pending.delete(m.clientId);
+        this.#storedClientIds.add(m.clientId);
+      }
       added.push(m);
     }
     if (added.length) this.#sorted = null;
@@ -61,32 +63,15 @@ export class Timeline {
     return this.#bySeq.size;
   }
 
-  /** The highest `seq` seen, 0 when none: what `room:join` gets as `since`. */
+  /** The highest `seq` seen, 0 when none (a local note goes after it). */
   get lastSeq(): number {
     return this.messages().at(-1)?.seq ?? 0;
   }
 
-  get firstSeq(): number | undefined {
-    return this.messages()[0]?.seq;
-  }
-
-  /**
-   * When a `seq` is missing between the first and the last message, the seq
-   * just before the hole (to page with `after`); undefined when contiguous.
-   */
-  gapAfter(): number | undefined {
-    const list = this.messages();
-    for (let i = 1; i < list.length; i++) {
-      const prev = list[i - 1]!;
-      if (list[i]!.seq !== prev.seq + 1) return prev.seq;
-    }
-    return undefined;
-  }
-
-  addPending(clientId: string, content: string): PendingMessage {
-    const pending: PendingMessage = { clientId, content, state: 'waiting' };
-    this.#pending.set(clientId, pending);
-    return pending;
+  /** Shows a send as the SDK reports it (new, or moved on); one whose message is stored already stays out. */
+  upsertPending(clientId: string, content: string, state: PendingMessage['state']): void {
+    if (this.#storedClientIds.has(clientId)) return;
+    this.#pending.set(clientId, { clientId, content, state });
   }
 
   updatePending(clientId: string, change: Partial<Omit<PendingMessage, 'clientId'>>): void {

@@ -1,22 +1,18 @@
+import type { ChatClient, ChatClientEvents, RoomSyncEvent, SendEvent } from '@chat/client';
 import type { AiDeltaEvent, Message, PresenceEvent, Room, TypingEvent, UserRef } from '@chat/contract';
-import type { ApiClient } from '../api/client.js';
-import { describe } from '../api/errors.js';
+import { describe, errorCode } from '../api/errors.js';
 import { AiStreams } from '../messages/ai-streams.js';
-import { newClientId } from '../messages/client-id.js';
-import { commandNote } from '../messages/command-note.js';
 import { History } from '../messages/history.js';
-import { Outbox } from '../messages/outbox.js';
+import { showSend } from '../messages/sends.js';
 import { Timeline } from '../messages/timeline.js';
 import type { ScrollIntent } from '../messages/timeline.view.js';
 import { Members } from '../presence/members.js';
-import type { Connection } from '../socket/connection.js';
 import { TypingSender, TypingWatchers } from '../typing/typing.js';
-import { RoomSync } from './room-sync.js';
+import { CATCH_UP_RETRY_NOTE, JOIN_RETRY_NOTE } from './room-notes.js';
 import { RoomView } from './room.view.js';
 
 export interface RoomControllerDeps {
-  api: ApiClient;
-  connection: Connection;
+  chat: ChatClient;
   me: UserRef;
   roomId: string;
   /** A fresher copy of the room (member count), for the room list. */
@@ -26,14 +22,16 @@ export interface RoomControllerDeps {
 }
 
 const DETAILS_REFRESH_DELAY_MS = 300;
+/** Scroll intents, weakest first: a batch of renders takes the strongest. */
+const INTENTS: ScrollIntent[] = ['auto', 'keep', 'bottom'];
 
 const logLost = (what: string) => (err: unknown) => console.debug(`${what} not delivered`, err);
 
 /**
- * One open room: history over REST, live events over the socket, and the
- * catch-up after a reconnect (`room:join` with `since`, then REST `after`
- * pages, see RoomSync), so nothing is missing or doubled. Pending sends (see
- * Outbox) are retried with their original clientId once the room is joined again.
+ * One open room, as UI over the SDK: details and membership over REST, then `chat.join`,
+ * which delivers the latest page, rejoins with `since` after every reconnect and catches
+ * up, each message once and in order; our sends go through the SDK's outbox (resent with
+ * their clientId until answered), shown pending as its `send` events report them.
  */
 export class RoomController {
   readonly view: RoomView;
@@ -43,19 +41,18 @@ export class RoomController {
   readonly #typingOut: TypingSender;
   readonly #typingIn: TypingWatchers;
   readonly #history: History;
-  readonly #outbox: Outbox;
-  readonly #sync: RoomSync;
   readonly #pruneTimer: ReturnType<typeof setInterval>;
   #member = false;
-  /** The latest page is in: a join's `since` is the last seq of it, not 0 (which would replay the room). */
-  #loaded = false;
+  /** The first `chat.join` answered or failed: a refusal reported after that means membership ended. */
+  #joinSettled = false;
   #closed = false;
   #detailsTimer: ReturnType<typeof setTimeout> | undefined;
+  #renderIntent: ScrollIntent | undefined;
 
   constructor(private readonly deps: RoomControllerDeps) {
     this.#timeline = new Timeline(deps.me.id);
     this.#typingOut = new TypingSender((isTyping) => {
-      if (this.#sync.joined) deps.connection.typing({ roomId: deps.roomId, isTyping }).catch(logLost('typing'));
+      if (deps.chat.roomState(deps.roomId)?.live) deps.chat.typing(deps.roomId, isTyping).catch(logLost('typing'));
     });
     this.#typingIn = new TypingWatchers(() => this.view.setTyping(this.#typingIn.text()));
     this.#pruneTimer = setInterval(() => this.#streams.prune() && this.#render(), 10_000);
@@ -67,62 +64,20 @@ export class RoomController {
       join: () => void this.join(),
       leave: () => void this.leave(),
       back: () => deps.onBack(),
-      retry: (clientId) => void this.#outbox.deliver(clientId),
-      discard: (clientId) => this.#outbox.discard(clientId),
+      retry: (clientId) => this.#retry(clientId),
+      discard: (clientId) => {
+        this.#timeline.removePending(clientId);
+        this.#render();
+      },
     });
     this.#history = new History({
-      api: deps.api,
+      chat: deps.chat,
       roomId: deps.roomId,
       timeline: this.#timeline,
       view: this.view.timeline,
       render: (intent) => this.#render(intent),
       isClosed: () => this.#closed,
       onError: (err) => this.view.setComposerError(describe(err)),
-    });
-    this.#outbox = new Outbox({
-      timeline: this.#timeline,
-      send: (content, clientId) => deps.connection.send({ roomId: deps.roomId, content, clientId }),
-      isJoined: () => this.#sync.joined && !this.#closed,
-      isConnected: () => deps.connection.connected,
-      isClosed: () => this.#closed,
-      onAccepted: (ack, content) => {
-        if ('message' in ack) this.#timeline.add([ack.message]);
-        else this.#timeline.addNote(commandNote(ack, content));
-      },
-      onInvalid: (content, reason) => {
-        this.view.restoreDraft(content);
-        this.view.setComposerError(reason);
-      },
-      // No answer on a live connection: a re-join tells whether it was stored, and sends it again if not.
-      onUnconfirmed: () => this.#sync.retrySoon(),
-      changed: () => this.#render(),
-    });
-    this.#sync = new RoomSync({
-      join: (since) => deps.connection.join({ roomId: deps.roomId, since }),
-      lastSeq: () => this.#timeline.lastSeq,
-      canJoin: () => this.#member && this.#loaded && !this.#closed && deps.connection.connected,
-      isConnected: () => deps.connection.connected,
-      isClosed: () => this.#closed,
-      onJoined: (ack) => {
-        this.#timeline.add(ack.missed);
-        this.#members.setOnline(ack.online.some((u) => u.id === deps.me.id) ? ack.online : [...ack.online, deps.me]);
-        this.view.setMembers(this.#members);
-        this.view.setRoom(ack.room);
-        deps.onRoomChanged(ack.room);
-        this.#render();
-      },
-      onNotMember: () => {
-        this.#member = false;
-        void this.open();
-      },
-      catchUp: async (fullAfter) => {
-        if (fullAfter !== undefined) await this.#history.fillAfter(fullAfter);
-        const hole = this.#timeline.gapAfter();
-        if (hole !== undefined) await this.#history.fillAfter(hole);
-      },
-      flush: () => this.#outbox.flush(),
-      onError: (text) => this.view.setComposerError(text),
-      onErrorOver: (text) => this.view.clearComposerError(text),
     });
   }
 
@@ -131,33 +86,44 @@ export class RoomController {
   }
 
   async open(): Promise<void> {
-    const { api, roomId, me } = this.deps;
-    this.#loaded = false;
+    const { chat, roomId, me } = this.deps;
+    let details;
     try {
-      const details = await api.getRoom(roomId);
-      if (this.#closed) return;
-      this.view.setRoom(details);
-      this.deps.onRoomChanged(details);
-      this.#members.setMembers(details.members);
-      if (!details.members.some((m) => m.id === me.id)) return this.view.showJoinPrompt(details);
-      this.#member = true;
-      this.view.showChat();
-      this.view.setMembers(this.#members);
-      await this.#history.loadLatest();
-      if (this.#closed) return;
-      this.#loaded = true;
-      // Not on touch screens, where focusing would pop the keyboard over the messages.
-      if (matchMedia('(pointer: fine)').matches) this.view.focusComposer();
-      await this.sync();
-      this.#history.fillView();
+      details = await chat.rest.room({ params: { roomId } });
     } catch (err) {
       if (!this.#closed) this.view.showError(describe(err));
+      return;
     }
+    if (this.#closed) return;
+    this.view.setRoom(details);
+    this.deps.onRoomChanged(details);
+    this.#members.setMembers(details.members);
+    if (!details.members.some((m) => m.id === me.id)) return this.view.showJoinPrompt(details);
+    this.#member = true;
+    this.view.showChat();
+    this.view.setMembers(this.#members);
+    // Sends of this room the SDK still holds (made before it was last closed) show pending again.
+    for (const send of chat.pendingSends) if (send.roomId === roomId) this.#timeline.upsertPending(send.clientId, send.content, send.state);
+    // Not on touch screens, where focusing would pop the keyboard over the messages.
+    if (matchMedia('(pointer: fine)').matches) this.view.focusComposer();
+    this.#joinSettled = false;
+    try {
+      await chat.join(roomId);
+    } catch (err) {
+      if (this.#closed) return;
+      const code = errorCode(err);
+      if (code === 'forbidden' || code === 'not_found') return this.#notMember();
+      // Still held by the SDK: only the socket join failed, and it tries again by itself (see onSync).
+      if (!chat.roomState(roomId)) return this.view.showError(describe(err));
+    } finally {
+      this.#joinSettled = true;
+    }
+    if (!this.#closed) this.#history.started();
   }
 
   async join(): Promise<void> {
     try {
-      this.deps.onRoomChanged(await this.deps.api.joinRoom(this.deps.roomId));
+      this.deps.onRoomChanged(await this.deps.chat.rest.joinRoom({ params: { roomId: this.deps.roomId } }));
       this.view.showLoading();
       await this.open();
     } catch (err) {
@@ -167,7 +133,7 @@ export class RoomController {
 
   async leave(): Promise<void> {
     try {
-      await this.deps.api.leaveRoom(this.deps.roomId);
+      await this.deps.chat.rest.leaveRoom({ params: { roomId: this.deps.roomId } });
     } catch (err) {
       this.view.setComposerError(describe(err));
       return;
@@ -175,14 +141,10 @@ export class RoomController {
     this.deps.onLeft(this.deps.roomId);
   }
 
-  /** Joins the socket room with `since` = the last seq seen; runs on open and after every reconnect. */
-  sync(): Promise<void> {
-    return this.#sync.run();
-  }
-
   send(content: string): void {
     this.#typingOut.stop();
-    this.#outbox.add(newClientId(), content);
+    // Its progress and outcome come back as `send` events (onSend).
+    this.deps.chat.send(this.deps.roomId, content).catch(() => undefined);
     this.#render('bottom');
   }
 
@@ -191,9 +153,38 @@ export class RoomController {
     if (this.#timeline.add([message]).length === 0) return;
     this.#streams.complete(message);
     if (message.sender?.id) this.#typingIn.clear(message.sender.id);
-    if (message.type === 'system') this.#refreshDetailsSoon();
-    this.#render(message.sender?.id === this.deps.me.id ? 'bottom' : 'auto');
-    this.#history.checkGap();
+    // Someone joined or left while we watch (not a system message of a page or a catch-up).
+    if (message.type === 'system' && this.deps.chat.roomState(this.deps.roomId)?.live) this.#refreshDetailsSoon();
+    this.#renderSoon(message.sender?.id === this.deps.me.id ? 'bottom' : 'auto');
+  }
+
+  onJoined(event: ChatClientEvents['joined']): void {
+    if (event.roomId !== this.deps.roomId || this.#closed) return;
+    const { me } = this.deps;
+    this.#members.setOnline(event.online.some((u) => u.id === me.id) ? event.online : [...event.online, me]);
+    this.view.setMembers(this.#members);
+    this.view.setRoom(event.room);
+    this.deps.onRoomChanged(event.room);
+    this.view.clearComposerError(JOIN_RETRY_NOTE);
+  }
+
+  onSync(event: RoomSyncEvent): void {
+    if (event.roomId !== this.deps.roomId || this.#closed) return;
+    if (event.state === 'retrying') this.view.setComposerError(event.stage === 'join' ? JOIN_RETRY_NOTE : CATCH_UP_RETRY_NOTE);
+    else if (event.state === 'synced') {
+      this.view.clearComposerError(JOIN_RETRY_NOTE);
+      this.view.clearComposerError(CATCH_UP_RETRY_NOTE);
+    } else if (this.#joinSettled) this.#notMember(); // refused on a rejoin (the first join's refusal is handled in open)
+  }
+
+  onSend(event: SendEvent): void {
+    if (event.roomId !== this.deps.roomId || !this.#member || this.#closed) return;
+    const refused = showSend(this.#timeline, event);
+    if (refused) {
+      this.view.restoreDraft(refused.content);
+      this.view.setComposerError(refused.reason);
+    }
+    this.#renderSoon(event.state === 'waiting' || event.state === 'sent' ? 'bottom' : 'auto');
   }
 
   onPresence(event: PresenceEvent): void {
@@ -210,7 +201,7 @@ export class RoomController {
   onAiDelta(event: AiDeltaEvent): void {
     if (event.roomId !== this.deps.roomId || !this.#member) return;
     this.#streams.delta(event);
-    this.#render();
+    this.#renderSoon('auto');
   }
 
   close(): void {
@@ -219,17 +210,28 @@ export class RoomController {
     this.#closed = true;
     this.#typingIn.clearAll();
     clearInterval(this.#pruneTimer);
-    this.#history.close();
     clearTimeout(this.#detailsTimer);
-    if (this.#sync.joined) this.deps.connection.leave(this.deps.roomId).catch(logLost('room:leave'));
-    this.#sync.reset();
+    // No more delivery, nor rejoins, for this room; its unsent messages wait in the SDK for the next visit.
+    if (this.#member) this.deps.chat.leave(this.deps.roomId).catch(logLost('room:leave'));
     this.view.element.remove();
+  }
+
+  /** Not (or no longer) a member: open the room afresh, which offers to join it. */
+  #notMember(): void {
+    this.#member = false;
+    void this.open();
+  }
+
+  #retry(clientId: string): void {
+    const pending = this.#timeline.getPending(clientId);
+    // The same clientId: should the first try have been stored after all, this cannot store it twice.
+    if (pending?.state === 'failed') this.deps.chat.send(this.deps.roomId, pending.content, { clientId }).catch(() => undefined);
   }
 
   #refreshDetailsSoon(): void {
     clearTimeout(this.#detailsTimer);
     this.#detailsTimer = setTimeout(() => {
-      this.deps.api.getRoom(this.deps.roomId).then(
+      this.deps.chat.rest.room({ params: { roomId: this.deps.roomId } }).then(
         (details) => {
           if (this.#closed) return;
           this.#members.setMembers(details.members);
@@ -240,6 +242,18 @@ export class RoomController {
         (err: unknown) => console.debug('room details refresh failed', err),
       );
     }, DETAILS_REFRESH_DELAY_MS);
+  }
+
+  /** One render for a burst of events (a page of 50 arrives as 50 `message` events in one go). */
+  #renderSoon(intent: ScrollIntent): void {
+    const queued = this.#renderIntent;
+    this.#renderIntent = queued === undefined || INTENTS.indexOf(intent) > INTENTS.indexOf(queued) ? intent : queued;
+    if (queued !== undefined) return;
+    queueMicrotask(() => {
+      const next = this.#renderIntent ?? 'auto';
+      this.#renderIntent = undefined;
+      this.#render(next);
+    });
   }
 
   #render(intent: ScrollIntent = 'auto'): void {

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const webDir = join(repoRoot, 'web');
-const sources = [join(webDir, 'src'), join(webDir, 'index.html'), join(webDir, 'vite.config.ts'), join(repoRoot, 'packages/contract/src')];
+const sources = [join(webDir, 'src'), join(webDir, 'index.html'), join(webDir, 'vite.config.ts'), join(repoRoot, 'packages/contract/src'), join(repoRoot, 'packages/client/src')];
 
 async function newestMtime(path: string): Promise<number> {
   const info = await stat(path);
