@@ -2,7 +2,9 @@
 # Installs what `npm run up`, `npm test` and `npm run loadtest` need and is missing:
 # system packages (redis-server, PostgreSQL, nginx, psql; with --browser, chromium
 # for the browser tests; with --test-clients, Python's socketio client for the test of
-# a client we did not write — only `npm test` passes those two) through apt-get when root,
+# a client we did not write; with --prometheus, Prometheus and promtool for the
+# scrape and alert-rule tests — only `npm test` passes those three; PROMETHEUS=1 in the
+# environment, as in `PROMETHEUS=1 npm run up`, asks for Prometheus too) through apt-get when root,
 # else it prints the command; npm packages with `npm ci` when node_modules is
 # missing or older than the lockfile. CHAT_SKIP_BROWSER=1 drops the browser even
 # with --browser; CHAT_PYTHON names the python3 to check (default Debian's /usr/bin/python3).
@@ -11,14 +13,17 @@ cd "$(dirname "$0")/.."
 
 browser=0
 test_clients=0
+prometheus=0
 for arg in "$@"; do
   case "$arg" in
     --browser) browser=1 ;;
     --test-clients) test_clients=1 ;;
-    *) echo "ensure-deps: unknown argument $arg (known: --browser, --test-clients)" >&2; exit 2 ;;
+    --prometheus) prometheus=1 ;;
+    *) echo "ensure-deps: unknown argument $arg (known: --browser, --test-clients, --prometheus)" >&2; exit 2 ;;
   esac
 done
 [ "${CHAT_SKIP_BROWSER:-}" = "1" ] && browser=0
+case "${PROMETHEUS:-}" in 1 | true | yes) prometheus=1 ;; esac
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
@@ -34,6 +39,10 @@ if [ "$test_clients" = "1" ]; then
   "$python" -c 'import socketio' >/dev/null 2>&1 || missing+=(python3-socketio)
   # python-socketio's WebSocket transport needs websocket-client.
   "$python" -c 'import websocket' >/dev/null 2>&1 || missing+=(python3-websocket)
+fi
+if [ "$prometheus" = "1" ]; then
+  # Debian's package ships both binaries.
+  { command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; } || missing+=(prometheus)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then

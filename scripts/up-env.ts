@@ -15,6 +15,9 @@ export interface UpEnv {
    * timeout, so an AI job that is running can finish and be answered.
    */
   workerStopGraceMs: number;
+  /** PROMETHEUS=1: also run Prometheus on the cluster, with the alert rules of deploy/prometheus. */
+  prometheus: boolean;
+  prometheusPort: number;
 }
 
 /** Past the AI timeout: the worker also has to store and broadcast the answer. */
@@ -32,6 +35,8 @@ export function loadUpEnv(source: Env): UpEnv {
       DATABASE_URL: env.url(['postgres:', 'postgresql:']).optional(),
       // The bot workers' own setting (default 60 s), read here to size their stop grace.
       AI_TIMEOUT_MS: env.int(60_000),
+      PROMETHEUS: env.bool(false),
+      PROMETHEUS_PORT: env.port(9090).refine((p) => p > 0, { message: 'must be a port number from 1 to 65535' }),
     },
     source,
   );
@@ -43,5 +48,7 @@ export function loadUpEnv(source: Env): UpEnv {
     redisShards: e.REDIS_SHARDS,
     databaseUrl: e.DATABASE_URL,
     workerStopGraceMs: e.AI_TIMEOUT_MS + WORKER_STOP_MARGIN_MS,
+    prometheus: e.PROMETHEUS,
+    prometheusPort: e.PROMETHEUS_PORT,
   };
 }

@@ -2,7 +2,8 @@
  * `npm run up`: the whole cluster on this machine. Private Redis and PostgreSQL keep
  * their data under .data/ (unless REDIS_URL / DATABASE_URL point elsewhere; with
  * REDIS_SHARDS=3 or more, a Redis Cluster of that many masters on 7001…), then
- * migrations, the API, GATEWAYS gateways, WORKERS bot workers and nginx on 8080.
+ * migrations, the API, GATEWAYS gateways, WORKERS bot workers and nginx on 8080; with
+ * PROMETHEUS=1, Prometheus on 9090 (PROMETHEUS_PORT) scraping them with deploy/prometheus's rules.
  * The services get every variable of theirs set here (JWT_SECRET, OPENAI_*, RATE_LIMIT_*, …).
  * Ctrl-C (or SIGTERM, SIGHUP) stops everything it started, in order; if this process is
  * killed outright, the testkit's reaper still ends its children (see packages/testkit/src/lifetime.ts).
@@ -16,11 +17,13 @@ import {
   repoRoot,
   startNginx,
   startPostgres,
+  startPrometheus,
   startRedis,
   startRedisCluster,
   startService,
   type NginxServer,
   type PostgresServer,
+  type PrometheusServer,
   type RedisCluster,
   type RedisServer,
   type RunningService,
@@ -41,12 +44,14 @@ let redisCluster: RedisCluster | undefined;
 const CLUSTER_BASE_PORT = 7001;
 let postgres: PostgresServer | undefined;
 let nginx: NginxServer | undefined;
+let prometheus: PrometheusServer | undefined;
 const services: RunningService[] = [];
 let stopping: Promise<void> | undefined;
 
 async function stopAll(): Promise<void> {
   stopping ??= (async () => {
     console.log('\nstopping…');
+    await prometheus?.stop();
     await nginx?.stop();
     // Gateways get 10 s; workers longer than their AI timeout, so a running AI job is answered, not redone.
     await Promise.all([
@@ -72,6 +77,7 @@ async function main(): Promise<void> {
   await ensurePortFree(apiPort, 'api');
   for (let i = 0; i < gatewayCount; i++) await ensurePortFree(3101 + i, `gateway ${i + 1}`);
   for (let i = 0; i < workerCount; i++) await ensurePortFree(3201 + i, `bot-worker ${i + 1}`);
+  if (upEnv.prometheus) await ensurePortFree(upEnv.prometheusPort, 'prometheus');
 
   let redisUrl = upEnv.redisUrl;
   if (!redisUrl && upEnv.redisShards >= 3) {
@@ -126,6 +132,21 @@ async function main(): Promise<void> {
     port: publicPort,
     workDir: join(dataDir, 'nginx'),
   });
+  if (upEnv.prometheus) {
+    const address = (s: RunningService): string => `127.0.0.1:${s.port}`;
+    prometheus = await startPrometheus({
+      targets: {
+        api: services.filter((s) => s.name === 'api').map(address),
+        gateway: services.filter((s) => s.name.startsWith('gateway')).map(address),
+        'bot-worker': services.filter((s) => s.name.startsWith('bot-worker')).map(address),
+      },
+      // Finer than Compose's 15 s: a local cluster is watched while something is tried.
+      scrapeIntervalSeconds: 5,
+      port: upEnv.prometheusPort,
+      workDir: join(dataDir, 'prometheus'),
+      logFile: join(logDir, 'prometheus.log'),
+    });
+  }
 
   console.log('\nthe cluster is up:');
   console.log(`  web client + public entry  http://localhost:${publicPort}/  (nginx: /api/ → api, /socket.io/ → gateways)`);
@@ -133,6 +154,7 @@ async function main(): Promise<void> {
   if (redisCluster) console.log(`  ${'redis cluster'.padEnd(26)} ${redisCluster.clusterNodes.join(', ')}  (${upEnv.redisShards} masters, data in .data/redis-cluster-${upEnv.redisShards})`);
   else console.log(`  ${'redis'.padEnd(26)} ${redisUrl}${redis ? '  (data in .data/redis)' : ''}`);
   console.log(`  ${'postgresql'.padEnd(26)} ${databaseUrl}${postgres ? '  (data in .data/postgres)' : ''}`);
+  if (prometheus) console.log(`  ${'prometheus'.padEnd(26)} ${prometheus.url}/  (alerts: ${prometheus.url}/alerts; data in .data/prometheus)`);
   console.log(`  logs in .data/logs/; Ctrl-C stops everything\n`);
 
   for (const s of services) {

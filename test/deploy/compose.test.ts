@@ -42,14 +42,15 @@ const service = async (name: string): Promise<ComposeService> => {
 };
 
 describe('docker-compose.yml', () => {
-  it('runs nginx, api, gateway, bot-worker, the migrate one-shot, redis and postgres, and a Redis Cluster only in its profile', async () => {
+  it('runs nginx, api, gateway, bot-worker, the migrate one-shot, redis and postgres, a Redis Cluster only in its profile, Prometheus and Grafana only in theirs', async () => {
     const compose = await loadCompose();
     const byDefault = Object.entries(compose.services).filter(([, svc]) => svc.profiles === undefined);
     expect(byDefault.map(([name]) => name).sort()).toEqual(['api', 'bot-worker', 'gateway', 'migrate', 'nginx', 'postgres', 'redis']);
     const inProfile = Object.entries(compose.services).filter(([, svc]) => svc.profiles !== undefined);
-    expect(inProfile.map(([name, svc]) => [name, svc.profiles])).toEqual(
-      ['redis-1', 'redis-2', 'redis-3', 'redis-cluster-init'].map((name) => [name, ['redis-cluster']]),
-    );
+    expect(inProfile.map(([name, svc]) => [name, svc.profiles])).toEqual([
+      ...['redis-1', 'redis-2', 'redis-3', 'redis-cluster-init'].map((name) => [name, ['redis-cluster']]),
+      ...['prometheus', 'grafana'].map((name) => [name, ['observability']]),
+    ]);
   });
 
   it('forms, in the redis-cluster profile, three masters that keep AOF and noeviction, announce their hostnames and hold their data on volumes', async () => {
@@ -96,7 +97,7 @@ describe('docker-compose.yml', () => {
         expect(build.context, `${name} build context`).toBe('.');
         expect(existsSync(join(repoRoot, build.dockerfile)), `${name}: ${build.dockerfile} exists`).toBe(true);
       } else {
-        expect(svc.image, `${name} has a build or an image`).toMatch(/^[a-z0-9./-]+:\d[\w.-]*$/);
+        expect(svc.image, `${name} has a build or an image`).toMatch(/^[a-z0-9./-]+:v?\d[\w.-]*$/);
       }
     }
     for (const name of nodeServiceNames) {
@@ -185,12 +186,14 @@ describe('docker-compose.yml', () => {
     expect(serviceEnv((await loadCompose()).services['bot-worker']!).OPENAI_API_KEY).toBe('');
   });
 
-  it('publishes only nginx, on 8080, and pins no host port or container name on a scalable service', async () => {
+  it('publishes only nginx, on 8080 (and Prometheus and Grafana on the loopback), and pins no host port or container name on a scalable service', async () => {
     const compose = await loadCompose();
+    const observability = ['prometheus', 'grafana'];
     for (const [name, svc] of Object.entries(compose.services)) {
       expect(svc.container_name, `${name} container_name`).toBeUndefined();
-      if (name !== 'nginx') expect(svc.ports ?? [], `${name} ports`).toEqual([]);
+      if (name !== 'nginx' && !observability.includes(name)) expect(svc.ports ?? [], `${name} ports`).toEqual([]);
     }
+    for (const name of observability) for (const port of compose.services[name]?.ports ?? []) expect(String(port), name).toMatch(/^127\.0\.0\.1:/);
     expect(compose.services.nginx?.ports).toEqual(['8080:8080']);
     expect((await loadCompose({ ...testVariables, HTTP_PORT: '80' })).services.nginx?.ports).toEqual(['80:8080']);
   });

@@ -83,15 +83,34 @@ describe('scripts/ensure-deps.sh', () => {
     }
   });
 
+  it('asks for Prometheus (which ships promtool) with --prometheus (npm test) or PROMETHEUS=1 (npm run up), and is satisfied once both are on PATH', async () => {
+    for (const result of [await ensureDeps(['--prometheus']), await ensureDeps([], { PROMETHEUS: '1' })]) {
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('missing prometheus');
+      expect(result.stderr).toContain('apt-get install -y prometheus');
+    }
+    await stub('prometheus', 'exit 0');
+    try {
+      // prometheus alone is not enough: the rule tests run promtool.
+      expect((await ensureDeps(['--prometheus'])).stderr).toContain('missing prometheus');
+      await stub('promtool', 'exit 0');
+      expect((await ensureDeps(['--prometheus'])).code).toBe(0);
+      expect((await ensureDeps([], { PROMETHEUS: '1' })).code).toBe(0);
+    } finally {
+      await rm(join(bin, 'prometheus'), { force: true });
+      await rm(join(bin, 'promtool'), { force: true });
+    }
+  });
+
   it('refuses an unknown argument', async () => {
     const result = await ensureDeps(['--browsers']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('unknown argument --browsers');
   });
 
-  it('is what the root package.json runs, with --browser and --test-clients for npm test only', async () => {
+  it('is what the root package.json runs, with --browser, --test-clients and --prometheus for npm test only', async () => {
     const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.test).toMatch(/^bash scripts\/ensure-deps\.sh --browser --test-clients && /);
+    expect(pkg.scripts.test).toMatch(/^bash scripts\/ensure-deps\.sh --browser --test-clients --prometheus && /);
     for (const script of ['up', 'loadtest']) expect(pkg.scripts[script]).toMatch(/^bash scripts\/ensure-deps\.sh && /);
   });
 });

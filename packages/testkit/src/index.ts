@@ -5,6 +5,7 @@ export * from './redis.js';
 export * from './redis-cluster.js';
 export * from './postgres.js';
 export * from './nginx.js';
+export * from './prometheus.js';
 export * from './services.js';
 export * from './database.js';
 export * from './cluster.js';

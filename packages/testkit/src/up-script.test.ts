@@ -16,14 +16,44 @@ function problemsOf(source: Record<string, string>): string[] {
 }
 
 describe("npm run up's environment", () => {
-  it('has defaults: 2 gateways, 1 worker, nginx on 8080, private Redis and PostgreSQL, workers stopped within 70 s', () => {
-    expect(loadUpEnv({})).toEqual({ gateways: 2, workers: 1, nginxPort: 8080, redisUrl: undefined, redisShards: 1, databaseUrl: undefined, workerStopGraceMs: 70_000 });
+  it('has defaults: 2 gateways, 1 worker, nginx on 8080, private Redis and PostgreSQL, workers stopped within 70 s, no Prometheus', () => {
+    expect(loadUpEnv({})).toEqual({
+      gateways: 2,
+      workers: 1,
+      nginxPort: 8080,
+      redisUrl: undefined,
+      redisShards: 1,
+      databaseUrl: undefined,
+      workerStopGraceMs: 70_000,
+      prometheus: false,
+      prometheusPort: 9090,
+    });
   });
 
   it('reads every variable, and gives workers 10 s past their AI timeout to stop', () => {
     expect(
-      loadUpEnv({ GATEWAYS: '3', WORKERS: '2', NGINX_PORT: '9090', REDIS_URL: 'redis://r:6379', REDIS_SHARDS: '3', DATABASE_URL: 'postgres://p/chat', AI_TIMEOUT_MS: '120000' }),
-    ).toEqual({ gateways: 3, workers: 2, nginxPort: 9090, redisUrl: 'redis://r:6379', redisShards: 3, databaseUrl: 'postgres://p/chat', workerStopGraceMs: 130_000 });
+      loadUpEnv({
+        GATEWAYS: '3',
+        WORKERS: '2',
+        NGINX_PORT: '9090',
+        REDIS_URL: 'redis://r:6379',
+        REDIS_SHARDS: '3',
+        DATABASE_URL: 'postgres://p/chat',
+        AI_TIMEOUT_MS: '120000',
+        PROMETHEUS: '1',
+        PROMETHEUS_PORT: '9191',
+      }),
+    ).toEqual({
+      gateways: 3,
+      workers: 2,
+      nginxPort: 9090,
+      redisUrl: 'redis://r:6379',
+      redisShards: 3,
+      databaseUrl: 'postgres://p/chat',
+      workerStopGraceMs: 130_000,
+      prometheus: true,
+      prometheusPort: 9191,
+    });
   });
 
   it.each([
@@ -41,6 +71,8 @@ describe("npm run up's environment", () => {
     ['REDIS_SHARDS', 'three'],
     ['DATABASE_URL', 'mysql://db'],
     ['AI_TIMEOUT_MS', 'soon'],
+    ['PROMETHEUS', 'maybe'],
+    ['PROMETHEUS_PORT', '0'],
   ])('refuses %s=%s with a message naming it', (name, value) => {
     expect(problemsOf({ [name]: value }).some((p) => p.startsWith(`${name}:`))).toBe(true);
   });

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../logging/logger.js';
 import { safeError } from '../errors/safe-error.js';
 import { withTimeout } from '../timeout.js';
@@ -48,9 +48,11 @@ export function statusEndpoints(options: StatusOptions): (method: string, path: 
   const log = options.logger.child({ module: 'status' });
   const timeoutMs = options.readyTimeoutMs ?? 2000;
 
-  const ready = async (): Promise<StatusResponse> => {
-    const names = Object.keys(options.checks);
-    const results = await Promise.all(
+  const names = Object.keys(options.checks);
+  let inFlight: Promise<CheckResult[]> | undefined;
+  /** Every check at once; callers at the same moment (a scrape's two gauges) share one run. */
+  const runChecks = (): Promise<CheckResult[]> =>
+    (inFlight ??= Promise.all(
       names.map((name) =>
         withTimeout(Promise.resolve().then(options.checks[name]), timeoutMs).then(
           (): CheckResult => 'ok',
@@ -60,7 +62,13 @@ export function statusEndpoints(options: StatusOptions): (method: string, path: 
           },
         ),
       ),
-    );
+    ).finally(() => {
+      inFlight = undefined;
+    }));
+  registerReadinessGauges(options.registry, names, runChecks, () => options.isStopping?.() ?? false);
+
+  const ready = async (): Promise<StatusResponse> => {
+    const results = await runChecks();
     const checks = Object.fromEntries(names.map((name, i) => [name, results[i]]));
     const stopping = options.isStopping?.() ?? false;
     if (!stopping && results.every((r) => r === 'ok')) return json(200, { status: 'ready', service: options.service, checks });
@@ -89,6 +97,35 @@ export function statusEndpoints(options: StatusOptions): (method: string, path: 
         return metrics();
     }
   };
+}
+
+/**
+ * `chat_ready` and `chat_dependency_up{dependency}`, measured at each scrape by the
+ * same checks as `/health/ready`: Prometheus alerts on readiness and on Redis or
+ * PostgreSQL being unreachable even where nothing else probes the service.
+ * Registered once per registry (a test may build two apps on one).
+ */
+function registerReadinessGauges(registry: Registry, names: string[], runChecks: () => Promise<CheckResult[]>, isStopping: () => boolean): void {
+  if (registry.getSingleMetric('chat_ready')) return;
+  new Gauge({
+    name: 'chat_ready',
+    help: 'What /health/ready answers at this scrape: 1 ready, 0 a dependency unreachable or the service stopping',
+    registers: [registry],
+    async collect() {
+      const results = await runChecks();
+      this.set(!isStopping() && results.every((r) => r === 'ok') ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'chat_dependency_up',
+    help: "1 when this replica's readiness check of a dependency (redis, postgres) passed at this scrape, else 0",
+    labelNames: ['dependency'],
+    registers: [registry],
+    async collect() {
+      const results = await runChecks();
+      names.forEach((name, i) => this.set({ dependency: name }, results[i] === 'ok' ? 1 : 0));
+    },
+  });
 }
 
 /** A Node request listener for the status endpoints; anything else is a 404 in the contract's error shape. */

@@ -26,6 +26,8 @@ export interface PresenceTrackerOptions {
    * (room, user) once per sweep; the user may still be online elsewhere.
    */
   onSwept?: (members: { roomId: string; user: UserRef }[]) => void;
+  /** A dead replica's members were counted out here (`members` of them): it died without clearing its presence. */
+  onDeadReplicaSwept?: (replicaId: string, members: number) => void;
   /** Usernames of swept users, whose sockets this replica never saw. */
   lookupUsers: (ids: string[]) => Promise<UserRef[]>;
 }
@@ -146,7 +148,10 @@ export class PresenceTracker {
     let swept = 0;
     for (const replicaId of await deadReplicas(this.redis, this.options.replicaId)) {
       const result = await sweepReplica(this.redis, replicaId, { force: false, batch: this.options.sweepBatch });
-      if (result.swept.length > 0) this.log.info({ deadReplica: replicaId, offline: result.offline.length }, 'swept a dead replica');
+      if (result.swept.length > 0) {
+        this.log.info({ deadReplica: replicaId, offline: result.offline.length }, 'swept a dead replica');
+        this.options.onDeadReplicaSwept?.(replicaId, result.swept.length);
+      }
       swept += result.offline.length;
       await this.emitSweep(result);
     }
