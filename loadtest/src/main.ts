@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { startPostgres, type PostgresServer } from '@chat/testkit';
+import { writeStepChart } from './charts/render.js';
 import { startBaseline } from './env/baseline.js';
 import { remoteOurs, startOurs } from './env/ours.js';
 import type { Target, TargetName } from './env/target.js';
@@ -98,6 +99,9 @@ async function main(): Promise<void> {
   printResults(results);
   const path = await writeResults(options, results);
   process.stdout.write(`\nresults: ${path}\n`);
+  // A stepped scenario's chart beside its JSON (<out>.svg); a failed chart does not fail the run.
+  const chart = await writeStepChart(path).catch((err: unknown) => log(`no chart: ${err instanceof Error ? err.message : String(err)}`));
+  if (chart) process.stdout.write(`chart: ${chart}\n`);
   const problems = problemLines(results);
   if (problems.length) throw new Error(`the run finished with ${problems.length} problem(s) (listed above; figures written to ${path})`);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Message } from '@chat/contract';
+import { ChatError, type Message } from '@chat/client';
 import type { LoadSocket } from '../src/clients/sockets.js';
 import { DeliveryLedger, splitLate, StepStats } from '../src/measure/delivery.js';
 import { faults, stepProblems, type StepReport } from '../src/scenarios/delivery-step.js';
@@ -36,8 +36,8 @@ describe('DeliveryLedger', () => {
     const step = new StepStats(1);
     ledger.sent('a', 0, step);
     ledger.sent('b', 0, step);
-    ledger.acked('a', { ok: true, message: message(1, 'a') });
-    ledger.acked('b', { ok: true, message: message(2, 'b') });
+    ledger.acked('a', { message: message(1, 'a') });
+    ledger.acked('b', { message: message(2, 'b') });
     for (const r of room) ledger.received(r, message(1, 'a'));
     ledger.received(room[0]!, message(2, 'b'));
     ledger.received(room[1]!, message(2, 'b'));
@@ -46,14 +46,16 @@ describe('DeliveryLedger', () => {
     expect(step.latency.count).toBe(5);
   });
 
-  it('counts refused and timed-out sends as errors by code', () => {
+  it('counts refused, unanswered and command-answered sends as errors by code', () => {
     const ledger = new DeliveryLedger([[receiver()]]);
     const step = new StepStats(1);
     ledger.sent('a', 0, step);
     ledger.sent('b', 0, step);
-    ledger.acked('a', { ok: false, error: { code: 'rate_limited', message: 'slow down' } });
-    ledger.acked('b', new Error('operation has timed out'));
-    expect([step.acked, step.sendErrors, Object.fromEntries(step.errorCodes)]).toEqual([0, 2, { rate_limited: 1, timeout: 1 }]);
+    ledger.sent('c', 0, step);
+    ledger.acked('a', new ChatError('rate_limited', 'slow down', 1_000));
+    ledger.acked('b', new ChatError('network', 'message:send was not answered: operation has timed out'));
+    ledger.acked('c', { command: 'stock', jobId: '1' });
+    expect([step.acked, step.sendErrors, Object.fromEntries(step.errorCodes)]).toEqual([0, 3, { rate_limited: 1, network: 1, 'not-a-message': 1 }]);
     expect(step.settled).toBe(true);
   });
 });
@@ -65,7 +67,7 @@ describe('late and lost', () => {
     const step = new StepStats(1);
     for (const [seq, id] of [[1, 'a'], [2, 'b']] as const) {
       ledger.sent(id, 0, step);
-      ledger.acked(id, { ok: true, message: message(seq, id) });
+      ledger.acked(id, { message: message(seq, id) });
     }
     for (const r of room) ledger.received(r, message(1, 'a'));
     expect(step.lastDeliveryAt).toBeGreaterThan(0);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuthResponse, Message } from '@chat/contract';
+import type { Message } from '@chat/contract';
 import { call, closeAll, connect, Inbox, ok, replicaOf, type ChatSocket } from '../../services/gateway/test/support/client.js';
+import { roomWith } from '../support/users.js';
 import { startChatCluster, type ChatCluster } from './support/cluster.js';
 
 const MESSAGE_LIMIT = 30;
@@ -12,14 +13,6 @@ const track = <T extends ChatSocket>(socket: T): T => {
   sockets.push(socket);
   return socket;
 };
-
-/** A room owned by the first user that every other user joined over REST. */
-async function roomWith(users: AuthResponse[]): Promise<string> {
-  const [owner, ...rest] = users;
-  const room = await chat.rest.createRoom(owner!.token);
-  for (const u of rest) await chat.rest.joinRoom(u.token, room.id);
-  return room.id;
-}
 
 const seqsOf = (messages: Message[]): number[] => messages.map((m) => m.seq);
 
@@ -33,7 +26,7 @@ afterAll(async () => {
 
 describe('through nginx with three gateways', () => {
   it('spreads new sessions from one IP over the replicas, for WebSocket and polling alike', async () => {
-    const alice = await chat.rest.register('spread');
+    const alice = await chat.register('spread');
     const room = await roomWith([alice]);
     for (const transports of [['websocket'], ['polling']]) {
       const opened = await Promise.all(Array.from({ length: 6 }, () => connect(chat.url, alice.token, { transports })).map((p) => p.then(track)));
@@ -47,7 +40,7 @@ describe('through nginx with three gateways', () => {
 
   for (const transports of [['websocket'], ['polling']]) {
     it(`delivers a message sent on one replica to members on the others (${transports[0]})`, async () => {
-      const users = await Promise.all(['ann', 'ben', 'cat'].map((n) => chat.rest.register(n)));
+      const users = await Promise.all(['ann', 'ben', 'cat'].map((n) => chat.register(n)));
       const roomId = await roomWith(users);
       const [a, b, c] = await Promise.all(users.map((u, i) => chat.connectTo(chat.replicaIds[i]!, u.token, { transports }).then(track)));
       const inboxes = [a!, b!, c!].map((s) => new Inbox(s));
@@ -63,7 +56,7 @@ describe('through nginx with three gateways', () => {
   }
 
   it('gives every reader the same gapless seqs, arriving in seq order, while clients on all replicas send to one room at once', async () => {
-    const users = await Promise.all(Array.from({ length: 6 }, (_, i) => chat.rest.register(`sender${i}`)));
+    const users = await Promise.all(Array.from({ length: 6 }, (_, i) => chat.register(`sender${i}`)));
     const roomId = await roomWith(users);
     const senders = await Promise.all(users.map((u, i) => chat.connectTo(chat.replicaIds[i % 3]!, u.token).then(track)));
     const readers = await Promise.all(chat.replicaIds.map((id) => chat.connectTo(id, users[0]!.token).then(track)));
@@ -82,12 +75,12 @@ describe('through nginx with three gateways', () => {
       // Whichever replica committed each one, every reader gets the room in seq order, each seq once.
       expect(seqsOf(inbox.messagesIn(roomId))).toEqual(seqsOf(stored).sort((x, y) => x - y));
     }
-    const { messages } = await chat.rest.history(users[0]!.token, roomId, { after: first - 1, limit: 100 });
+    const { messages } = await users[0]!.client.rest.history({ params: { roomId }, query: { after: first - 1, limit: 100 } });
     expect(messages.map((m) => m.id)).toEqual(stored.sort((x, y) => x.seq - y.seq).slice(0, 100).map((m) => m.id));
   });
 
   it('answers a retried clientId with the first message, on any replica, and broadcasts nothing new', async () => {
-    const [amy, bo] = await Promise.all([chat.rest.register('amy'), chat.rest.register('bo')]);
+    const [amy, bo] = await Promise.all([chat.register('amy'), chat.register('bo')]);
     const roomId = await roomWith([amy, bo]);
     const [first, second] = [await chat.connectTo(chat.replicaIds[0]!, amy.token).then(track), await chat.connectTo(chat.replicaIds[1]!, amy.token).then(track)];
     const watcher = track(await chat.connectTo(chat.replicaIds[2]!, bo.token));
@@ -101,12 +94,12 @@ describe('through nginx with three gateways', () => {
     ok(await call(second, 'message:send', { roomId, content: 'marker', clientId: randomUUID() }));
     await inbox.waitFor('the marker', () => inbox.messages.some((m) => m.content === 'marker'));
     expect(inbox.messages.filter((m) => m.clientId === clientId)).toHaveLength(1);
-    const { messages } = await chat.rest.history(bo.token, roomId);
+    const { messages } = await bo.client.rest.history({ params: { roomId } });
     expect(messages.filter((m) => m.clientId === clientId).map((m) => m.content)).toEqual(['once']);
   });
 
   it('replays exactly the missed messages to a client that rejoins with since', async () => {
-    const [kim, lee] = await Promise.all([chat.rest.register('kim'), chat.rest.register('lee')]);
+    const [kim, lee] = await Promise.all([chat.register('kim'), chat.register('lee')]);
     const roomId = await roomWith([kim, lee]);
     const sender = track(await chat.connectTo(chat.replicaIds[0]!, kim.token));
     ok(await call(sender, 'room:join', { roomId }));
@@ -129,7 +122,7 @@ describe('through nginx with three gateways', () => {
   });
 
   it('holds the per-user message budget across replicas', async () => {
-    const [max] = await Promise.all([chat.rest.register('max')]);
+    const [max] = await Promise.all([chat.register('max')]);
     const roomId = await roomWith([max!]);
     const [one, two] = [await chat.connectTo(chat.replicaIds[0]!, max!.token).then(track), await chat.connectTo(chat.replicaIds[2]!, max!.token).then(track)];
     for (const s of [one, two]) ok(await call(s, 'room:join', { roomId }));
@@ -143,7 +136,7 @@ describe('through nginx with three gateways', () => {
   });
 
   it('holds the per-user command budget across replicas, and a retried command spends none of it', async () => {
-    const [cam] = await Promise.all([chat.rest.register('cam')]);
+    const [cam] = await Promise.all([chat.register('cam')]);
     const roomId = await roomWith([cam!]);
     const [one, two] = [await chat.connectTo(chat.replicaIds[1]!, cam!.token).then(track), await chat.connectTo(chat.replicaIds[2]!, cam!.token).then(track)];
     for (const s of [one, two]) ok(await call(s, 'room:join', { roomId }));

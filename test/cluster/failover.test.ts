@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis, redisKeys, type RedisClient } from '@chat/runtime';
 import { createOrm, type Orm } from '@chat/store';
-import type { AuthResponse } from '@chat/contract';
+import type { Message } from '@chat/client';
 import { sleep, waitFor } from '@chat/testkit';
 import { call, closeAll, connect, Inbox, ok, replicaOf, type ChatSocket } from '../../services/gateway/test/support/client.js';
-import { ResilientClient } from './support/resilient-client.js';
+import { RecordedClient, type RecordedClientOptions } from '../support/recorded-client.js';
+import { roomWith } from '../support/users.js';
 import { expectNothingAcknowledgedLost } from './support/acked.js';
 import { startChatCluster, type ChatCluster } from './support/cluster.js';
+import { ContinuousSender } from './support/continuous-sender.js';
 
 /** The contract: a dead replica's users go offline within 15 s. */
 const PRESENCE_LAPSE_LIMIT_MS = 15_000;
@@ -16,18 +18,14 @@ let redis: RedisClient;
 /** The test's own PostgreSQL connections, without session timeouts, to hold locks. */
 let locker: Orm;
 const sockets: ChatSocket[] = [];
-const clients: ResilientClient[] = [];
+const clients: RecordedClient[] = [];
 const track = (socket: ChatSocket): ChatSocket => {
   sockets.push(socket);
   return socket;
 };
 
-async function roomWith(users: AuthResponse[]): Promise<string> {
-  const [owner, ...rest] = users;
-  const room = await chat.rest.createRoom(owner!.token);
-  for (const u of rest) await chat.rest.joinRoom(u.token, room.id);
-  return room.id;
-}
+/** The SDK client of a user whose replica goes away: it reconnects through nginx soon, and an unanswered send goes out again after 3 s. */
+const resilient: RecordedClientOptions = { ackTimeoutMs: 3_000, socket: { reconnectionDelay: 250, reconnectionDelayMax: 1_000 } };
 
 const lockWaiters = async (): Promise<number> => {
   const { rows } = await locker.em
@@ -51,7 +49,7 @@ afterAll(async () => {
 
 describe('a gateway killed with SIGKILL', () => {
   it('lets its users go offline and stop typing within 15 s while its clients reconnect through nginx and lose nothing acknowledged', async () => {
-    const [watcherUser, gone, mover] = await Promise.all(['watcher', 'gone', 'mover'].map((n) => chat.rest.register(n)));
+    const [watcherUser, gone, mover] = await Promise.all(['watcher', 'gone', 'mover'].map((n) => chat.register(n)));
     const roomId = await roomWith([watcherUser!, gone!, mover!]);
     const [gw1, , gw3] = chat.replicaIds as [string, string, string];
     const watcherSocket = track(await chat.connectTo(gw1, watcherUser!.token));
@@ -60,20 +58,15 @@ describe('a gateway killed with SIGKILL', () => {
     // `gone` does not reconnect: only the sweep can take it offline.
     const goneSocket = track(await chat.connectTo(gw3, gone!.token));
     ok(await call(goneSocket, 'room:join', { roomId }));
-    // `mover` is on the doomed replica too, sending all along, and reconnects.
-    let client: ResilientClient | undefined;
-    while (!client) {
-      const candidate = new ResilientClient(chat.url, mover!.token, roomId);
-      await candidate.joined(1);
-      if (candidate.sessions[0] === gw3) client = candidate;
-      else candidate.close();
-    }
+    // `mover` is on the doomed replica too: an SDK client sending all along, which reconnects and rejoins by itself.
+    const client = await RecordedClient.on(chat.url, gw3, mover!.token, resilient);
     clients.push(client);
+    await client.chat.join(roomId);
     const moverEvents = (): string[] => watcher.presence.filter((p) => p.user.id === mover!.user.id).map((p) => p.status);
-    // Candidates that landed elsewhere came and went; the chosen one is online last.
     await watcher.waitFor('mover online', () => moverEvents().at(-1) === 'online');
     const moverMark = moverEvents().length;
-    const sending = client.sendContinuously('kill');
+    const sender = new ContinuousSender(client.chat, roomId);
+    sender.start('kill');
     await sleep(500);
     // `gone` is typing when its replica dies: that replica's 5 s lapse will never run.
     const goneTyping = (): boolean[] => watcher.typing.filter((t) => t.user.id === gone!.user.id).map((t) => t.isTyping);
@@ -92,25 +85,26 @@ describe('a gateway killed with SIGKILL', () => {
     expect(watcher.typing.filter((t) => t.user.id === gone!.user.id).at(-1)).toEqual({ roomId, user: { id: gone!.user.id, username: gone!.user.username }, isTyping: false });
 
     await client.joined(2);
+    expect(client.sessions[0]).toBe(gw3);
     expect(client.sessions[1]).not.toBe(gw3);
     await sleep(500);
-    client.stop();
-    await sending;
-    expect(client.acked.length).toBeGreaterThan(5);
+    // Over the message budget most sends are refused (rate_limited); the acknowledged ones are what counts.
+    await sender.stop();
+    expect(sender.acked.length).toBeGreaterThan(5);
     // The mover came back on a survivor: still online, never announced offline.
     expect(moverEvents().slice(moverMark)).toEqual([]);
-    const details = await chat.rest.room(watcherUser!.token, roomId);
+    const details = await watcherUser!.client.rest.room({ params: { roomId } });
     expect(Object.fromEntries(details.members.map((m) => [m.username, m.online]))).toMatchObject({ [gone!.user.username]: false, [mover!.user.username]: true });
     expect(await redis.sismember(redisKeys.replicas, gw3)).toBe(0);
 
     const watcherSeen = new Map(watcher.messagesIn(roomId).map((m) => [m.seq, m]));
-    await expectNothingAcknowledgedLost(chat.rest, watcherUser!.token, roomId, client.acked, [client.seen, watcherSeen]);
+    await expectNothingAcknowledgedLost(watcherUser!, roomId, sender.acked, [client.seen(roomId), watcherSeen]);
   });
 });
 
 describe('a gateway stopped with SIGTERM', () => {
   it('answers every send it holds, sends new sessions elsewhere, clears its presence at once and moves its clients', async () => {
-    const [watcherUser, leaver, mover] = await Promise.all(['watcher2', 'leaver', 'mover2'].map((n) => chat.rest.register(n)));
+    const [watcherUser, leaver, mover] = await Promise.all(['watcher2', 'leaver', 'mover2'].map((n) => chat.register(n)));
     const roomId = await roomWith([watcherUser!, leaver!, mover!]);
     const [gw1, gw2] = chat.replicaIds as [string, string];
     const watcherSocket = track(await chat.connectTo(gw1, watcherUser!.token));
@@ -118,14 +112,10 @@ describe('a gateway stopped with SIGTERM', () => {
     ok(await call(watcherSocket, 'room:join', { roomId }));
     const leaverSocket = track(await chat.connectTo(gw2, leaver!.token));
     ok(await call(leaverSocket, 'room:join', { roomId }));
-    let client: ResilientClient | undefined;
-    while (!client) {
-      const candidate = new ResilientClient(chat.url, mover!.token, roomId);
-      await candidate.joined(1);
-      if (candidate.sessions[0] === gw2) client = candidate;
-      else candidate.close();
-    }
+    // An SDK client whose sends wait up to 30 s for their ack: the stopping replica must answer them itself.
+    const client = await RecordedClient.on(chat.url, gw2, mover!.token, { ...resilient, ackTimeoutMs: 30_000 });
     clients.push(client);
+    await client.chat.join(roomId);
 
     const reasons: string[] = [];
     leaverSocket.on('disconnect', (reason) => reasons.push(reason));
@@ -138,10 +128,12 @@ describe('a gateway stopped with SIGTERM', () => {
       if (!released) await lock.rollback();
       released = true;
     };
+    let held: Message[] = [];
     try {
       await lock.raw('select id from rooms where id = ? for update', [roomId]);
+      // Each ack notes how many connections had joined by then: a send the SDK had to resend would come after the second.
       const burst = Array.from({ length: 5 }, (_, i) =>
-        call(client!.socket, 'message:send', { roomId, content: `held ${i}`, clientId: `held-${i}` }, 30_000).catch((err: Error) => err),
+        client.chat.send(roomId, `held ${i}`, { clientId: `held-${i}` }).then((result) => ({ result, joins: client.sessions.length })),
       );
       // All five are in the gateway's commit queue, and the first batch waits for the lock.
       const awaitingCommit = async (): Promise<number> =>
@@ -161,9 +153,8 @@ describe('a gateway stopped with SIGTERM', () => {
 
       await release();
       const acks = await Promise.all(burst);
-      expect(acks.map((a) => (a instanceof Error ? a.message : a.ok))).toEqual([true, true, true, true, true]);
-      const held = acks.flatMap((a) => (!(a instanceof Error) && a.ok && 'message' in a ? [a.message] : []));
-      client.acked.push(...held);
+      expect(acks.map((a) => a.joins)).toEqual([1, 1, 1, 1, 1]);
+      held = acks.flatMap((a) => ('message' in a.result ? [a.result.message] : []));
     } finally {
       await release();
     }
@@ -176,12 +167,13 @@ describe('a gateway stopped with SIGTERM', () => {
     expect(reasons).toEqual(['transport close']);
 
     await client.joined(2);
+    expect(client.sessions[0]).toBe(gw2);
     expect(client.sessions[1]).not.toBe(gw2);
-    const after = ok(await call(client.socket, 'message:send', { roomId, content: 'after the move', clientId: 'after-move' }));
-    if ('message' in after) client.acked.push(after.message);
-    await watcher.waitFor('every message', () => client!.acked.every((m) => watcher.messagesIn(roomId).some((w) => w.id === m.id)));
+    const after = await client.chat.send(roomId, 'after the move', { clientId: 'after-move' });
+    const acked = [...held, ...('message' in after ? [after.message] : [])];
+    await watcher.waitFor('every message', () => acked.every((m) => watcher.messagesIn(roomId).some((w) => w.id === m.id)));
     const watcherSeen = new Map(watcher.messagesIn(roomId).map((m) => [m.seq, m]));
-    await expectNothingAcknowledgedLost(chat.rest, watcherUser!.token, roomId, client.acked, [client.seen, watcherSeen]);
-    expect(client.acked.map((m) => m.content)).toEqual(['held 0', 'held 1', 'held 2', 'held 3', 'held 4', 'after the move']);
+    await expectNothingAcknowledgedLost(watcherUser!, roomId, acked, [client.seen(roomId), watcherSeen]);
+    expect(acked.map((m) => m.content)).toEqual(['held 0', 'held 1', 'held 2', 'held 3', 'held 4', 'after the move']);
   });
 });

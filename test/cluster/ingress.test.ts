@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChatClient, ChatError } from '@chat/client';
 import { TEST_JWT_SECRET } from '@chat/testkit';
 import { call, closeAll, connect, connectError, disconnection, ok, rawCall, replicaOf, type ChatSocket } from '../../services/gateway/test/support/client.js';
 import { pollingHandshakeStatus, websocketHandshake } from '../../services/gateway/test/support/raw-http.js';
@@ -23,7 +24,7 @@ afterAll(async () => {
 
 describe('handshakes through nginx', () => {
   it('refuses bad, expired and forged tokens with unauthorized, over WebSocket and polling', async () => {
-    const { user } = await chat.rest.register('eve');
+    const { user } = await chat.register('eve');
     const expired = jwt.sign({ username: user.username, sub: user.id, jti: randomUUID(), exp: Math.floor(Date.now() / 1000) - 5 }, TEST_JWT_SECRET);
     const forged = jwt.sign({ username: user.username, sub: user.id, jti: randomUUID() }, 'not-the-secret-at-all', { expiresIn: 60 });
     for (const transports of [['websocket'], ['polling']]) {
@@ -40,7 +41,7 @@ describe('handshakes through nginx', () => {
     const good = { Origin: 'http://localhost:8080' };
     expect((await pollingHandshakeStatus(chat.url, good)).status).toBe(200);
     expect((await websocketHandshake(chat.url, good)).status).toBe(101);
-    const { token } = await chat.rest.register('origin');
+    const { token } = await chat.register('origin');
     expect((await connectError(chat.url, token, { extraHeaders: evil, transports: ['polling'] })).message).toBe('xhr poll error');
     track(await connect(chat.url, token, { extraHeaders: good, transports: ['polling'] }));
   });
@@ -48,8 +49,8 @@ describe('handshakes through nginx', () => {
 
 describe('logout', () => {
   it('ends the token’s sockets on every replica, telling them why, and nothing else', async () => {
-    const session = await chat.rest.register('leaver');
-    const other = await chat.rest.login(session.user.username);
+    const session = await chat.register('leaver');
+    const other = await chat.login(session.user.username);
     const [gw1, gw2] = chat.replicaIds as [string, string];
     const onGw1 = track(await chat.connectTo(gw1, session.token));
     const onGw2 = track(await chat.connectTo(gw2, session.token, { transports: ['polling'] }));
@@ -57,7 +58,7 @@ describe('logout', () => {
     const told: unknown[] = [];
     for (const socket of [onGw1, onGw2]) socket.on('session:ended', (event) => told.push(event));
     const drops = [disconnection(onGw1), disconnection(onGw2)];
-    await chat.rest.logout(session.token);
+    await session.client.logout();
     expect(await Promise.all(drops)).toEqual(['io server disconnect', 'io server disconnect']);
     expect(told).toEqual([{ reason: 'logged_out' }, { reason: 'logged_out' }]);
     expect(otherToken.connected).toBe(true);
@@ -67,11 +68,11 @@ describe('logout', () => {
 
 describe('login throttling', () => {
   it('refuses a username with rate_limited after its failed attempts, whichever API request carried them', async () => {
-    const { user } = await chat.rest.register('guessed');
+    const { user } = await chat.register('guessed');
     const attempt = () =>
-      chat.rest.api.login({ body: { username: user.username, password: 'not the password' } }).then(
+      new ChatClient({ baseUrl: chat.url }).login(user.username, 'not the password').then(
         () => 'logged in',
-        (err: { code?: string }) => err.code,
+        (err: unknown) => (err instanceof ChatError ? err.code : String(err)),
       );
     const outcomes: (string | undefined)[] = [];
     // RATE_LIMIT_LOGIN is 5 failed attempts per 5 minutes.
@@ -82,8 +83,8 @@ describe('login throttling', () => {
 
 describe('bad input through nginx', () => {
   it('answers contract errors, closes a connection that sends an oversized frame, and every replica stays up', async () => {
-    const [owner, outsider] = await Promise.all([chat.rest.register('owner'), chat.rest.register('outsider')]);
-    const room = await chat.rest.createRoom(owner.token);
+    const [owner, outsider] = await Promise.all([chat.register('owner'), chat.register('outsider')]);
+    const room = await owner.client.rest.createRoom({ body: { name: `bad input ${randomUUID()}` } });
     const bystander = track(await connect(chat.url, owner.token));
     ok(await call(bystander, 'room:join', { roomId: room.id }));
     const stranger = track(await connect(chat.url, outsider.token));

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis, redisKeys, type RedisClient } from '@chat/runtime';
-import { TYPING_TTL_MS, type AuthResponse } from '@chat/contract';
+import { TYPING_TTL_MS } from '@chat/contract';
 import { waitFor } from '@chat/testkit';
 import { call, closeAll, Inbox, ok, type ChatSocket } from '../../services/gateway/test/support/client.js';
+import { roomWith, type TestUser } from '../support/users.js';
 import { startChatCluster, type ChatCluster } from './support/cluster.js';
 
 let chat: ChatCluster;
@@ -14,15 +15,8 @@ const track = (socket: ChatSocket): ChatSocket => {
   return socket;
 };
 
-async function roomWith(users: AuthResponse[]): Promise<string> {
-  const [owner, ...rest] = users;
-  const room = await chat.rest.createRoom(owner!.token);
-  for (const u of rest) await chat.rest.joinRoom(u.token, room.id);
-  return room.id;
-}
-
-const onlineInDetails = async (token: string, roomId: string, userId: string): Promise<boolean | undefined> =>
-  (await chat.rest.room(token, roomId)).members.find((m) => m.id === userId)?.online;
+const onlineInDetails = async (reader: TestUser, roomId: string, userId: string): Promise<boolean | undefined> =>
+  (await reader.client.rest.room({ params: { roomId } })).members.find((m) => m.id === userId)?.online;
 
 beforeAll(async () => {
   chat = await startChatCluster(2);
@@ -36,7 +30,7 @@ afterAll(async () => {
 
 describe('presence across replicas', () => {
   it('announces a user online at their first socket anywhere and offline after their last', async () => {
-    const [watcher, dave] = await Promise.all([chat.rest.register('watcher'), chat.rest.register('dave')]);
+    const [watcher, dave] = await Promise.all([chat.register('watcher'), chat.register('dave')]);
     const roomId = await roomWith([watcher, dave]);
     const [gw1, gw2] = chat.replicaIds as [string, string];
     const watching = track(await chat.connectTo(gw2, watcher.token));
@@ -51,7 +45,7 @@ describe('presence across replicas', () => {
     expect(joined.online.map((u) => u.id).sort()).toEqual([watcher.user.id, dave.user.id].sort());
     await inbox.waitFor('dave online', () => daveEvents().length === 1);
     expect(inbox.presence.find((p) => p.user.id === dave.user.id)).toEqual({ roomId, user: { id: dave.user.id, username: dave.user.username }, status: 'online' });
-    expect(await onlineInDetails(watcher.token, roomId, dave.user.id)).toBe(true);
+    expect(await onlineInDetails(watcher, roomId, dave.user.id)).toBe(true);
 
     // A second socket on the other replica: still one presence, counted twice.
     const second = track(await chat.connectTo(gw2, dave.token));
@@ -65,19 +59,19 @@ describe('presence across replicas', () => {
     ok(await call(second, 'message:send', { roomId, content: 'marker gw2', clientId: randomUUID() }));
     await inbox.waitFor('markers', () => inbox.messages.filter((m) => m.content.startsWith('marker')).length === 2);
     expect(daveEvents()).toEqual(['online']);
-    expect(await onlineInDetails(watcher.token, roomId, dave.user.id)).toBe(true);
+    expect(await onlineInDetails(watcher, roomId, dave.user.id)).toBe(true);
 
     second.close();
     await inbox.waitFor('dave offline', () => daveEvents().length === 2);
     expect(daveEvents()).toEqual(['online', 'offline']);
-    expect(await onlineInDetails(watcher.token, roomId, dave.user.id)).toBe(false);
+    expect(await onlineInDetails(watcher, roomId, dave.user.id)).toBe(false);
     expect(await redis.hexists(redisKeys.presenceRoom(roomId), dave.user.id)).toBe(0);
   });
 });
 
 describe('typing across replicas', () => {
   it('reaches the others on another replica and lapses 5 s after the last renewal', async () => {
-    const [typist, reader] = await Promise.all([chat.rest.register('typist'), chat.rest.register('reader')]);
+    const [typist, reader] = await Promise.all([chat.register('typist'), chat.register('reader')]);
     const roomId = await roomWith([typist, reader]);
     const [gw1, gw2] = chat.replicaIds as [string, string];
     const typing = track(await chat.connectTo(gw1, typist.token));

@@ -1,12 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, Message, ServerToClientEvents } from '@chat/contract';
+import { openChatSocket, request, type ChatSocket, type Message } from '@chat/client';
 import type { Account, Target } from '../env/target.js';
 import { Samples } from '../measure/samples.js';
 import { SeqTracker } from '../measure/sequence.js';
 import { log, mapLimit } from '../util.js';
-
-export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** One connected, joined socket of the load. */
 export interface LoadSocket {
@@ -62,17 +59,6 @@ export interface ConnectStats {
   reasons: Map<string, number>;
 }
 
-function connectOne(url: string, token: string): Promise<ChatSocket> {
-  return new Promise((resolve, reject) => {
-    const socket: ChatSocket = io(url, { transports: ['websocket'], auth: { token }, reconnection: false, forceNew: true, timeout: 30_000 });
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (err) => {
-      socket.close();
-      reject(err);
-    });
-  });
-}
-
 /**
  * Connects `plan.socketsPerRoom` sockets per room (round-robin over the target's socket
  * URLs, or where `placement` says), each joining its room with an acked `room:join`.
@@ -104,13 +90,13 @@ export async function connectPopulation(
     const started = performance.now();
     let socket: ChatSocket | undefined;
     try {
-      socket = await connectOne(url, slot.account.token);
+      // The SDK's bare socket (WebSocket, no reconnection, a connection of its own), not a ChatClient: see README.md.
+      socket = await openChatSocket(url, slot.account.token, { timeout: 30_000 });
       stats.connect.add(performance.now() - started);
       const loadSocket: LoadSocket = { socket, account: slot.account, room: slot.room, roomId: slot.roomId, seq: new SeqTracker() };
       socket.on('message', (message) => onMessage(loadSocket, message));
       const joinStarted = performance.now();
-      const ack = await socket.timeout(30_000).emitWithAck('room:join', { roomId: slot.roomId });
-      if (!ack.ok) throw new Error(`room:join refused: ${ack.error.code} ${ack.error.message}`);
+      await request(socket, 'room:join', { roomId: slot.roomId }, 30_000);
       stats.join.add(performance.now() - joinStarted);
       if (++done % 1000 === 0) log(`${target.name}: ${done}/${slots.length} sockets connected and joined`);
       return loadSocket;

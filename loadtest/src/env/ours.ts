@@ -9,7 +9,7 @@ import {
   type PostgresServer,
   type RunningService,
 } from '@chat/testkit';
-import { createRestClient } from '@chat/contract';
+import { ChatClient } from '@chat/client';
 import { inspectorUrl } from '../measure/gc.js';
 import { mapLimit } from '../util.js';
 import type { Account, ServerEndpoint, Target } from './target.js';
@@ -19,9 +19,13 @@ export function profileArgs(dir: string | undefined, label: string): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`] : [];
 }
 
-/** REST-backed account and room setup, shared by a local cluster and a remote --url. */
+/**
+ * Account and room setup over REST, shared by a local cluster and a remote --url: the SDK's
+ * typed REST client, each call with the token of the account it acts for (one client, no
+ * per-account state, so setup costs what the calls cost).
+ */
 function restTarget(apiUrl: string): Pick<Target, 'createAccounts' | 'createRoom' | 'addMember'> {
-  const rest = createRestClient({ baseUrl: apiUrl });
+  const { rest } = new ChatClient({ baseUrl: apiUrl });
   return {
     // argon2id hashing makes registration the slow part of setup: keep it to a few at a time.
     createAccounts: (count, prefix) =>

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Ack, Message, MessageSendResult } from '@chat/contract';
+import { ChatError, type Message, type MessageSendResult } from '@chat/client';
 import type { LoadSocket } from '../clients/sockets.js';
 import { Samples, type Summary } from './samples.js';
 
@@ -64,14 +64,15 @@ export class DeliveryLedger {
     step.sent++;
   }
 
-  acked(clientId: string, answer: Ack<MessageSendResult> | Error): void {
+  /** A send's outcome: what its ack carried, or the ChatError of a refusal (its code) or of no answer (`network`). */
+  acked(clientId: string, answer: MessageSendResult | Error): void {
     const entry = this.inFlight.get(clientId);
     if (!entry) return;
     const { step } = entry;
     step.ack.add(performance.now() - entry.sentAt);
-    if (answer instanceof Error || !answer.ok || !('message' in answer)) {
+    if (answer instanceof Error || !('message' in answer)) {
       step.sendErrors++;
-      const code = answer instanceof Error ? 'timeout' : answer.ok ? 'not-a-message' : answer.error.code;
+      const code = answer instanceof ChatError ? answer.code : answer instanceof Error ? 'error' : 'not-a-message';
       step.errorCodes.set(code, (step.errorCodes.get(code) ?? 0) + 1);
       return;
     }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { request } from '@chat/client';
 import { closeAll, connectPopulation, createPopulation, type LoadSocket, type RoomPlan } from '../clients/sockets.js';
 import type { Target } from '../env/target.js';
 import { DeliveryLedger, orderCounters, StepStats } from '../measure/delivery.js';
@@ -35,10 +36,9 @@ export async function sendScenario(target: Target, options: RunOptions): Promise
     while (performance.now() < endAt) {
       const clientId = randomUUID();
       ledger.sent(clientId, 0, step);
-      const answer = await sender.socket
-        .timeout(30_000)
-        .emitWithAck('message:send', { roomId: sender.roomId, content: text, clientId })
-        .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      const answer = await request(sender.socket, 'message:send', { roomId: sender.roomId, content: text, clientId }, 30_000).catch((err: unknown) =>
+        err instanceof Error ? err : new Error(String(err)),
+      );
       ledger.acked(clientId, answer);
     }
   };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { request } from '@chat/client';
 import { closeAll, connectPopulation, createPopulation, type LoadSocket, type Placement, type RoomPlan } from '../clients/sockets.js';
 import type { Target } from '../env/target.js';
 import { DeliveryLedger, orderCounters, StepStats } from '../measure/delivery.js';
@@ -87,13 +88,10 @@ export async function runSteps(target: Target, options: RunOptions, label: strin
           const sender = senders[sent % senders.length]!;
           const clientId = randomUUID();
           ledger.sent(clientId, sender.room, step, started + (sent * 1000) / rate);
-          sender.socket
-            .timeout(30_000)
-            .emitWithAck('message:send', { roomId: sender.roomId, content: text, clientId })
-            .then(
-              (answer) => ledger.acked(clientId, answer),
-              (err: unknown) => ledger.acked(clientId, err instanceof Error ? err : new Error(String(err))),
-            );
+          request(sender.socket, 'message:send', { roomId: sender.roomId, content: text, clientId }, 30_000).then(
+            (answer) => ledger.acked(clientId, answer),
+            (err: unknown) => ledger.acked(clientId, err instanceof Error ? err : new Error(String(err))),
+          );
           sent++;
         }
         if (sent >= total) {

@@ -1,21 +1,14 @@
 import { expect } from 'vitest';
-import type { Rest } from '../../support/rest.js';
+import { storedMessages, type TestUser } from '../../support/users.js';
 
 /** Every acknowledged message is stored, the room's seqs are gapless, and each reader got every acknowledged message. */
 export async function expectNothingAcknowledgedLost(
-  rest: Rest,
-  token: string,
+  member: TestUser,
   roomId: string,
   acked: { id: string; seq: number }[],
   readers: Map<number, { id: string }>[],
 ): Promise<void> {
-  const stored = [];
-  for (let after = 0; ; ) {
-    const { messages } = await rest.history(token, roomId, { after, limit: 100 });
-    stored.push(...messages);
-    if (messages.length < 100) break;
-    after = messages.at(-1)!.seq;
-  }
+  const stored = await storedMessages(member, roomId);
   expect(stored.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1));
   const storedIds = new Set(stored.map((m) => m.id));
   for (const m of acked) expect(storedIds.has(m.id), `acked seq ${m.seq} stored`).toBe(true);

@@ -3,13 +3,16 @@ import { join } from 'node:path';
 import { startCluster, type Cluster } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { connect, replicaOf, type ChatSocket, type ConnectOptions } from '../../../services/gateway/test/support/client.js';
-import { Rest } from '../../support/rest.js';
+import { loginUser, registerUser, type TestUser } from '../../support/users.js';
 
 export interface ChatCluster {
   cluster: Cluster;
   /** nginx: the one public entry. */
   url: string;
-  rest: Rest;
+  /** A user registered through the SDK (its REST in `client.rest`), named `prefix` and a random suffix. */
+  register(prefix: string): Promise<TestUser>;
+  /** Another session of a user, with a token of its own. */
+  login(username: string): Promise<TestUser>;
   replicaIds: string[];
   /** A socket through nginx that landed on `replicaId` (new sessions are spread, so a few tries do it). */
   connectTo(replicaId: string, token: string, options?: ConnectOptions): Promise<ChatSocket>;
@@ -37,7 +40,8 @@ export async function startChatCluster(
   return {
     cluster,
     url,
-    rest: new Rest(url),
+    register: (prefix) => registerUser(url, prefix),
+    login: (username) => loginUser(url, username),
     replicaIds: cluster.gateways.map((g) => g.env.REPLICA_ID!),
     connectTo: async (replicaId, token, options = {}) => {
       // nginx sends a new session to the gateway with the fewest active connections in
