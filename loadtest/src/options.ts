@@ -36,6 +36,8 @@ export interface RunOptions {
   contentBytes: number;
   connectConcurrency: number;
   durablePostgres: boolean;
+  /** Stepped scenarios (ours): every receiver marks each message it receives read (`room:read`). */
+  markRead: boolean;
   gatewayEnv: Record<string, string>;
   /** Where the gateways (or baseline servers) write a CPU profile each when they stop. */
   profileDir: string | undefined;
@@ -86,6 +88,8 @@ export const USAGE = `npm run loadtest -- --scenario idle|fanout|rooms|send|scal
   --content-bytes N     message size                                         [100]
   --connect-concurrency N  sockets connecting at once                        [200]
   --fast-postgres       the test harness's PostgreSQL (fsync off) instead of a durable one
+  --mark-read           fanout, rooms (ours): every receiver marks each message it receives read
+                        (room:read); the summary adds reads sent and cursors written
   --env KEY=VALUE       extra gateway environment, repeatable (e.g. COMMIT_DELAY_MS=5)
   --profile DIR         the gateways (baseline servers) write a CPU profile each into DIR when
                         they stop (node --cpu-prof); summarise with loadtest/src/profile.ts
@@ -154,6 +158,7 @@ export function parseOptions(argv: string[]): RunOptions {
       'content-bytes': { type: 'string' },
       'connect-concurrency': { type: 'string' },
       'fast-postgres': { type: 'boolean', default: false },
+      'mark-read': { type: 'boolean', default: false },
       env: { type: 'string', multiple: true },
       out: { type: 'string' },
       echo: { type: 'boolean', default: false },
@@ -179,6 +184,9 @@ export function parseOptions(argv: string[]): RunOptions {
   // A Redis Cluster has at least 3 masters (failing one over takes a majority of them): 2 is neither.
   if (!Number.isInteger(redisShards) || (redisShards !== 1 && redisShards < 3)) {
     throw new Error(`--redis-shards must be 1 (a single Redis) or at least 3 (a Redis Cluster of that many masters), got ${values['redis-shards']}`);
+  }
+  if (values['mark-read'] && (values.compare || target === 'baseline' || !['fanout', 'rooms'].includes(scenario))) {
+    throw new Error('--mark-read needs read cursors: ours only (no --compare), with --scenario fanout or rooms');
   }
   if (values.url && redisShards !== 1) throw new Error('--redis-shards starts a private Redis; a running cluster (--url) has its own');
   const roomSize = int(values['room-size'], defaults.roomSize, 'room-size');
@@ -215,6 +223,7 @@ export function parseOptions(argv: string[]): RunOptions {
     contentBytes: int(values['content-bytes'], 100, 'content-bytes'),
     connectConcurrency: Math.max(1, int(values['connect-concurrency'], 200, 'connect-concurrency')),
     durablePostgres: !values['fast-postgres'],
+    markRead: values['mark-read'] ?? false,
     gatewayEnv,
     profileDir: values.profile,
     out: values.out,

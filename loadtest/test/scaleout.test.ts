@@ -145,3 +145,19 @@ describe('cluster readings', () => {
     expect(() => outputBytesOf('# Stats\r\n')).toThrow(/total_net_output_bytes/);
   });
 });
+
+describe('--mark-read', () => {
+  it('takes fanout and rooms against ours, and refuses what has no read cursors: the baseline, --compare, idle, send', () => {
+    expect(parseOptions(['--scenario', 'fanout', '--mark-read']).markRead).toBe(true);
+    expect(parseOptions(['--scenario', 'rooms', '--mark-read']).markRead).toBe(true);
+    expect(parseOptions(['--scenario', 'fanout']).markRead).toBe(false);
+    for (const argv of [
+      ['--scenario', 'fanout', '--mark-read', '--compare'],
+      ['--scenario', 'fanout', '--mark-read', '--target', 'baseline'],
+      ['--scenario', 'idle', '--mark-read'],
+      ['--scenario', 'send', '--mark-read'],
+    ]) {
+      expect(() => parseOptions(argv), argv.join(' ')).toThrow(/--mark-read needs read cursors/);
+    }
+  });
+});

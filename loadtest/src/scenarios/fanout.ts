@@ -33,6 +33,9 @@ export async function fanoutScenario(target: Target, options: RunOptions): Promi
     'generator-bound steps': reports.filter((r) => r.generatorBound).length,
     'dup (all steps)': reports.reduce((a, r) => a + r.duplicates, 0),
     'ooo (all steps)': reports.reduce((a, r) => a + r.outOfOrder, 0),
+    ...(run.markRead
+      ? { 'room:read sent': run.markRead.reads, 'refused': run.markRead.refused, 'cursors written': run.markRead.cursorWrites }
+      : {}),
   };
   return {
     scenario: 'fanout',
@@ -40,6 +43,6 @@ export async function fanoutScenario(target: Target, options: RunOptions): Promi
     rows: run.steps.map((s) => stepRow({ 'rate/s': s.rate }, s.report, s.problems)),
     summary,
     problems: faults(reports, target.name === 'ours'),
-    details: { plan: run.plan, senders: run.senders, maxP99Ms: options.maxP99Ms, steps: run.steps },
+    details: { plan: run.plan, senders: run.senders, maxP99Ms: options.maxP99Ms, steps: run.steps, markRead: run.markRead },
   };
 }

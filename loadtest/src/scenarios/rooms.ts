@@ -44,6 +44,6 @@ export async function roomsScenario(target: Target, options: RunOptions): Promis
     rows: run.steps.map((s) => stepRow({ 'rate/s': s.rate }, s.report, s.problems)),
     summary,
     problems: faults(reports, target.name === 'ours'),
-    details: { plan: run.plan, senders: run.senders, maxP99Ms: options.maxP99Ms, checkRate: options.checkRate, steps: run.steps },
+    details: { plan: run.plan, senders: run.senders, maxP99Ms: options.maxP99Ms, checkRate: options.checkRate, steps: run.steps, markRead: run.markRead },
   };
 }

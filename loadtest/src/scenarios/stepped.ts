@@ -4,6 +4,7 @@ import { request } from '@chat/client';
 import { closeAll, connectPopulation, createPopulation, type LoadSocket, type Placement, type RoomPlan } from '../clients/sockets.js';
 import type { Target } from '../env/target.js';
 import { DeliveryLedger, orderCounters, StepStats } from '../measure/delivery.js';
+import { scrapeMetrics } from '../measure/resources.js';
 import { MeasureWindow } from '../measure/window.js';
 import type { RunOptions } from '../options.js';
 import { log, round, sleep } from '../util.js';
@@ -26,6 +27,8 @@ export interface SteppedRun {
   senders: number;
   sockets: number;
   steps: JudgedStep[];
+  /** With --mark-read: `room:read` events sent, refused, and cursors the gateways wrote to PostgreSQL meanwhile. */
+  markRead?: { reads: number; refused: number; cursorWrites: number };
 }
 
 /** How a stepped scenario lays out its load, and what it reads around the steps; every field optional. */
@@ -58,14 +61,25 @@ export async function runSteps(target: Target, options: RunOptions, label: strin
   const population = await createPopulation(target, plan, `${label}${Date.now().toString(36)}`);
   const byRoom: LoadSocket[][] = Array.from({ length: plan.rooms }, () => []);
   const ledger = new DeliveryLedger(byRoom);
+  const marks = { reads: 0, refused: 0 };
+  const markRead = (receiver: LoadSocket, seq: number): void => {
+    marks.reads++;
+    request(receiver.socket, 'room:read', { roomId: receiver.roomId, seq }, 30_000).catch(() => marks.refused++);
+  };
   const { sockets } = await connectPopulation(
     target,
     population,
     plan,
     options.connectConcurrency,
-    (receiver, message) => ledger.received(receiver, message),
+    (receiver, message) => {
+      ledger.received(receiver, message);
+      if (options.markRead && message.roomId === receiver.roomId) markRead(receiver, message.seq);
+    },
     load.placement,
   );
+  const cursorWrites = async (): Promise<number> =>
+    (await Promise.all(target.servers.filter((s) => s.name.startsWith('gateway')).map(async (s) => (await scrapeMetrics(s.metricsUrl)).get('chat_read_cursor_writes_total') ?? 0))).reduce((a, b) => a + b, 0);
+  const writesBefore = options.markRead ? await cursorWrites() : 0;
   for (const s of sockets) byRoom[s.room]!.push(s);
   const senders = byRoom.slice(0, load.sendingRooms ?? plan.rooms).flatMap((room) => room.slice(0, options.senders));
   const text = content(options.contentBytes);
@@ -137,7 +151,11 @@ export async function runSteps(target: Target, options: RunOptions, label: strin
   closeAll(sockets);
   // Late deliveries are known only now: judge every step again.
   const judged = steps.map((s) => ({ ...s, problems: stepProblems(s.report, { maxP99Ms: options.maxP99Ms, targetRate: s.rate }) }));
-  return { plan, senders: senders.length, sockets: sockets.length, steps: judged };
+  if (!options.markRead) return { plan, senders: senders.length, sockets: sockets.length, steps: judged };
+  await sleep(1_500); // the last coalesced cursor writes
+  const marked = { ...marks, cursorWrites: (await cursorWrites()) - writesBefore };
+  log(`${target.name}: mark-read: ${marked.reads} room:read sent (${marked.refused} refused), ${marked.cursorWrites} cursors written to PostgreSQL`);
+  return { plan, senders: senders.length, sockets: sockets.length, steps: judged, markRead: marked };
 }
 
 /** The step with the highest `by` among those `eligible`. */

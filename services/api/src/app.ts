@@ -55,15 +55,16 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Api {
   const opts = { ...defaults, ...options };
   const { config, logger } = deps;
   const store = createStore(deps.orm, { messagePoolMax: 4 });
+  const registry = createRegistry('api');
   const services: ApiServices = {
     config,
     store,
     redis: deps.redis,
     revocations: new Revocations({ redis: deps.redis, load: (within) => store.revocations.active(within), tokenTtlSeconds: config.jwtTtl }),
+    registry,
     logger,
   };
 
-  const registry = createRegistry('api');
   const app = new Koa<ApiState>({ proxy: config.trustProxy, maxIpsCount: 1 });
   app.on('error', (err: unknown) => logger.child({ module: 'http' }).warn({ err: safeError(err) }, 'response error'));
 

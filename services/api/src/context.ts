@@ -1,6 +1,6 @@
 import type { ParameterizedContext } from 'koa';
 import type { RouterContext } from '@koa/router';
-import type { ApiConfig, Logger, RedisClient, Revocations, VerifiedToken } from '@chat/runtime';
+import type { ApiConfig, Logger, RedisClient, Registry, Revocations, VerifiedToken } from '@chat/runtime';
 import type { Orm, Store } from '@chat/store';
 
 /** What `createApi` needs; the caller creates these and closes them. */
@@ -20,6 +20,8 @@ export interface ApiServices {
   /** The logout denylist and deleted accounts (Redis, backed by PostgreSQL). */
   revocations: Revocations;
   logger: Logger;
+  /** The API's metrics (features add their own). */
+  registry: Registry;
 }
 
 export interface ApiState {

@@ -8,6 +8,7 @@ import { exponentialBackoff } from './jobs/backoff.js';
 import { createFinalFailureReplier } from './jobs/final-failure.js';
 import { isFinalAttempt } from './jobs/job-data.js';
 import { createJobMetrics, type JobMetrics } from './jobs/job.metrics.js';
+import { createQueueDepthMetrics } from './jobs/queue.metrics.js';
 import { createQuoteProcessor } from './quotes/quote.worker.js';
 import { createStooqClient, type StooqClient } from './quotes/stooq.client.js';
 import { createReplyPublisher } from './replies/reply.publisher.js';
@@ -49,6 +50,9 @@ export function createBotWorker(deps: BotWorkerDeps, config: BotWorkerConfig): B
   const logger = deps.logger.child({ module: 'bot-worker' });
   const registry = deps.registry ?? createRegistry('bot-worker');
   const metrics = createJobMetrics(registry);
+  // On the publisher: its commands fail while Redis is away, where BullMQ's connection (which waits
+  // forever) would pile up every scrape's until Redis came back.
+  const queueDepth = createQueueDepthMetrics(registry, { connection: deps.publisher, logger: deps.logger });
   // One reply stored or read per job running at once.
   const store = createStore(deps.orm, { messagePoolMax: config.stockConcurrency + config.aiConcurrency });
   const replies = createReplyPublisher({ messages: store.messages, publisher: deps.publisher, logger: deps.logger });
@@ -159,6 +163,7 @@ export function createBotWorker(deps: BotWorkerDeps, config: BotWorkerConfig): B
         const results = await Promise.allSettled(workers.map((w) => w.close()));
         for (const r of results) if (r.status === 'rejected') logger.error({ err: safeError(r.reason) }, 'worker did not close cleanly');
         await finalFailures.idle();
+        await queueDepth.close().catch((err: unknown) => logger.warn({ err: safeError(err) }, 'queue handles did not close cleanly'));
         await store.close();
         logger.info('bot worker stopped');
       })()),

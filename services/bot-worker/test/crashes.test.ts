@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadWorkerConfig } from '@chat/runtime';
 import { sleep, startService, waitFor, type RunningService } from '@chat/testkit';
 import { STOCK_UNAVAILABLE_TEXT } from '../src/index.js';
 import { startHarness, type Harness } from './support/harness.js';
@@ -19,9 +20,10 @@ afterAll(async () => {
 /** A short lock, so a dead worker's job is taken back within seconds; held Stooq requests never time out. */
 const recovery = { lockDurationMs: 2000, stalledIntervalMs: 500, stooqTimeoutMs: 20_000 };
 
-async function workerProcess(env: Record<string, string> = {}): Promise<RunningService> {
+/** A worker process with a short lock unless `env` says otherwise (undefined: the service's default). */
+async function workerProcess(env: Record<string, string | undefined> = {}): Promise<RunningService> {
   const service = await startService('bot-worker', {
-    label: `doomed-worker-${processes.length + 1}`,
+    label: `worker-process-${processes.length + 1}`,
     env: { ...h.workerEnv, STOOQ_TIMEOUT_MS: '20000', BOT_LOCK_DURATION_MS: '2000', BOT_STALLED_INTERVAL_MS: '500', ...env },
   });
   processes.push(service);
@@ -36,6 +38,37 @@ async function killMidJob(symbol: string, requestsSoFar: number, env?: Record<st
 }
 
 describe('workers killed mid-job', () => {
+  it('answers a /stock=SWIFT.US job within 15 s of its worker’s SIGKILL, once, with the default lock and stalled interval', async () => {
+    const defaults = loadWorkerConfig({});
+    const room = await h.seedRoom();
+    h.stooq.script('swift.us', { kind: 'hold', then: { kind: 'ok', close: 1 } }, { kind: 'ok', close: 9 });
+    const listener = await h.listen(1, room.roomId);
+    const arrivals: number[] = [];
+    listener.socket.on('message', () => arrivals.push(Date.now()));
+    // Both workers as production runs them: no BOT_LOCK_DURATION_MS or BOT_STALLED_INTERVAL_MS.
+    const defaultEnv = { BOT_LOCK_DURATION_MS: undefined, BOT_STALLED_INTERVAL_MS: undefined };
+    const doomed = await workerProcess(defaultEnv);
+
+    const jobId = await h.command(room, room.alice, '/stock=SWIFT.US');
+    await waitFor('the first worker to ask Stooq', () => h.stooq.requests('swift.us').length === 1, 30_000);
+    const survivor = await workerProcess(defaultEnv);
+    const killedAt = Date.now();
+    await doomed.kill();
+
+    const [message] = await listener.waitForMessages(1, 60_000);
+    expect(message?.content).toBe('SWIFT.US quote is $9.00 per share');
+    // The lock lapses within BOT_LOCK_DURATION_MS of the crash, the next stalled check moves the job.
+    expect(defaults.lockDurationMs + defaults.stalledIntervalMs).toBeLessThan(15_000);
+    expect(arrivals[0]! - killedAt, `answered ${arrivals[0]! - killedAt} ms after the SIGKILL`).toBeLessThan(15_000);
+    await waitFor('the job to complete', async () => (await (await h.queues.stock.getJob(jobId))?.getState()) === 'completed');
+    h.stooq.release(); // the dead worker's request can no longer answer anything
+    await sleep(500);
+    expect(listener.messages).toEqual([message]);
+    expect(await h.botMessages(room.roomId)).toEqual([message]);
+    expect(h.stooq.requests('swift.us')).toHaveLength(2);
+    expect(survivor.process.output()).toContain('job stalled');
+  });
+
   it('answers once, with the quote, a job whose worker was SIGKILLed twice', async () => {
     const room = await h.seedRoom();
     const hold = { kind: 'hold', then: { kind: 'ok', close: 1 } } as const;

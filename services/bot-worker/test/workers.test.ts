@@ -64,7 +64,7 @@ describe('several workers', () => {
     const jobId = await h.command(room, room.alice, '/stock=KILL.US');
     await waitFor('the first worker to ask Stooq', () => h.stooq.requests('kill.us').length === 1);
     await doomed.kill();
-    // The first test's workers (30 s stalled interval) left the queue's check throttle behind.
+    // The first test's workers (the default stalled interval) left the queue's check throttle behind.
     const raw = createRedis(h.redis.url);
     await raw.del(`${redisKeys.queuePrefix}:stock:stalled-check`);
     await raw.quit();

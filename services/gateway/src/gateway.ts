@@ -132,7 +132,11 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
   const typingBroadcast = (roomId: string, user: { id: string; username: string }, isTyping: boolean): void => {
     server.to(chatRoom(roomId)).except(userRoom(user.id)).emit('typing', { roomId, user, isTyping });
   };
-  const limits = createSendLimits(redis, { messagesPerMinute: config.messageLimit, commandsPerMinute: config.commandLimit });
+  const limits = createSendLimits(redis, {
+    messagesPerMinute: config.messageLimit,
+    commandsPerMinute: config.commandLimit,
+    onRefused: (kind) => metrics.rateLimitRefusals.inc({ kind }),
+  });
   const subscriptions = new ShardedSubscriptions(deps.subscriber);
   const control = controlListener({
     server,
@@ -216,7 +220,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
   const sockets = socketSetup({
     events: [
       ...roomEventListeners(ack, { rooms: store.rooms, users: store.users, messages, presence, reactions: store.reactions }),
-      ...readEventListeners(ack, { server, reads: store.reads, reactions: store.reactions, cursors, limits }),
+      ...readEventListeners(ack, { server, delivered: (roomId) => messages.delivered(roomId), reads: store.reads, reactions: store.reactions, cursors, limits }),
       ...messageEventListeners(ack, {
         messages,
         typing,

@@ -14,7 +14,7 @@ export interface GatewayMetrics {
   handshakeRefusals: Counter<'reason'>;
   /** Read cursors written to PostgreSQL (coalesced: at most one per user and room a second). */
   cursorWrites: Counter;
-  /** Sends answered `rate_limited` by the per-user limits, by kind (messages/commands). */
+  /** Sends the per-user rate limits refused (`rate_limited`), by budget: messages (reactions too) or commands. */
   rateLimitRefusals: Counter<'kind'>;
   /** Dead replicas whose presence this replica counted out (they died without clearing it). */
   deadReplicaSweeps: Counter;
@@ -94,7 +94,7 @@ export function createGatewayMetrics(
     }),
     rateLimitRefusals: new Counter({
       name: 'chat_rate_limit_refusals_total',
-      help: 'Sends answered rate_limited by the per-user limits, by kind: messages, commands',
+      help: 'Sends refused (rate_limited) by the per-user rate limits, by budget: messages (chat messages and reactions), commands',
       labelNames: ['kind'],
       registers: [registry],
     }),

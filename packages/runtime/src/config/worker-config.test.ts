@@ -4,7 +4,7 @@ import { ConfigError, loadWorkerConfig } from '@chat/runtime';
 describe('worker configuration', () => {
   it('has production defaults for retries and crash recovery', () => {
     const config = loadWorkerConfig({});
-    expect(config).toMatchObject({ backoffMs: 1000, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 3, aiSummaryChars: 60_000, stooqUrl: 'https://stooq.com' });
+    expect(config).toMatchObject({ backoffMs: 1000, lockDurationMs: 8_000, stalledIntervalMs: 3_000, maxStalledCount: 3, aiSummaryChars: 60_000, stooqUrl: 'https://stooq.com' });
     expect(config.openaiApiKey).toBeUndefined();
   });
 

@@ -19,7 +19,7 @@ export interface WorkerConfig extends ServiceConfig {
   aiSummaryChars: number;
   /** First retry delay of a failed job in ms; each later retry doubles it. */
   backoffMs: number;
-  /** A job whose worker stops renewing its lock (a crash) is taken back after this many ms. */
+  /** A job's lock lasts this many ms unless renewed (BullMQ renews it while the worker lives); a crashed worker's job is taken back once it lapses. */
   lockDurationMs: number;
   /** How often each worker looks for stalled jobs, in ms. */
   stalledIntervalMs: number;
@@ -43,8 +43,12 @@ export const workerShape = {
   AI_RATE_PER_SECOND: env.int(0, 0),
   AI_SUMMARY_CHARS: env.int(60_000, 0),
   BOT_BACKOFF_MS: env.int(1000, 0),
-  BOT_LOCK_DURATION_MS: env.int(30_000, 100),
-  BOT_STALLED_INTERVAL_MS: env.int(30_000, 100),
+  // A worker that dies (SIGKILL, OOM, a lost node) stops renewing its jobs' locks (BullMQ renews
+  // every lockDuration/4 to /2 while it lives); the lock lapses within 8 s and the next stalled
+  // check, at most 3 s later, hands the job to another worker: answered within about 11 s of
+  // the crash instead of a minute. The cost in Redis is in docs/deployment.md.
+  BOT_LOCK_DURATION_MS: env.int(8_000, 100),
+  BOT_STALLED_INTERVAL_MS: env.int(3_000, 100),
   BOT_MAX_STALLED_COUNT: env.int(3, 0, 100),
 };
 

@@ -12,7 +12,7 @@ const INVALID_CREDENTIALS = 'invalid username or password';
 export function authRoutes(route: DefineRoute, services: ApiServices): void {
   const { config, store, redis, revocations } = services;
   const log = services.logger.child({ module: 'auth' });
-  const throttle = new LoginThrottle(redis, config.loginLimit);
+  const throttle = new LoginThrottle(redis, config.loginLimit, services.registry);
   const passwords = new PasswordVerifier();
   const issue = (user: User): AuthResponse => ({
     token: signToken({ id: user.id, username: user.username }, config.jwtSecret, config.jwtTtl),

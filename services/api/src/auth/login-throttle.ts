@@ -1,9 +1,23 @@
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { RedisClient } from '@chat/runtime';
+import { Counter, type RedisClient, type Registry } from '@chat/runtime';
 import { AppError } from '@chat/contract';
 
 /** The window the contract names: failures count for 5 minutes. */
 export const LOGIN_WINDOW_SECONDS = 5 * 60;
+
+const REFUSALS = 'chat_rate_limit_refusals_total';
+
+/** The API's share of `chat_rate_limit_refusals_total{kind}` (the gateways count messages and commands). */
+function loginRefusals(registry: Registry): Counter<'kind'> {
+  const existing = registry.getSingleMetric(REFUSALS);
+  if (existing instanceof Counter) return existing as Counter<'kind'>;
+  return new Counter({
+    name: REFUSALS,
+    help: 'Requests refused with rate_limited by a rate limit, by kind: login (failed logins per IP and per username)',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+}
 
 export interface LoginAttempt {
   /** Call after a successful login: clears the username's count and returns the IP's point. */
@@ -21,11 +35,14 @@ export interface LoginAttempt {
 export class LoginThrottle {
   private readonly byIp: RateLimiterRedis;
   private readonly byUsername: RateLimiterRedis;
+  private readonly refusals: Counter<'kind'> | undefined;
 
-  constructor(redis: RedisClient, limit: number) {
+  /** `registry`: where refused attempts are counted (`chat_rate_limit_refusals_total{kind="login"}`). */
+  constructor(redis: RedisClient, limit: number, registry?: Registry) {
     const common = { storeClient: redis, points: limit, duration: LOGIN_WINDOW_SECONDS };
     this.byIp = new RateLimiterRedis({ ...common, keyPrefix: 'ratelimit:login:ip' });
     this.byUsername = new RateLimiterRedis({ ...common, keyPrefix: 'ratelimit:login:user' });
+    this.refusals = registry ? loginRefusals(registry) : undefined;
   }
 
   /** Takes a point for this attempt or throws `rate_limited` (with Retry-After). */
@@ -42,6 +59,7 @@ export class LoginThrottle {
       // A refused attempt checks no password, so it must not count against the other key.
       if (ipResult.status === 'fulfilled') await this.byIp.reward(ip);
       if (userResult.status === 'fulfilled') await this.byUsername.reward(userKey);
+      this.refusals?.inc({ kind: 'login' });
       const waitMs = Math.max(...limits.map((r) => r.msBeforeNext));
       throw AppError.rateLimited(waitMs, `too many failed login attempts; try again in ${Math.max(1, Math.ceil(waitMs / 1000))} s`);
     }

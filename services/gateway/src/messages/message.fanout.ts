@@ -27,6 +27,8 @@ export interface MessageFanout {
   committed(messages: StoredMessage[]): void;
   /** See RoomSequencer.track: call right after a socket joined the room. */
   track(roomId: string): Promise<number>;
+  /** The last seq delivered to the room's sockets here (RoomSequencer.delivered). */
+  delivered(roomId: string): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -103,6 +105,7 @@ export function createMessageFanout(deps: MessageFanoutDeps): MessageFanout {
       });
     },
     track: (roomId) => sequencer.track(roomId),
+    delivered: (roomId) => sequencer.delivered(roomId),
     async stop() {
       adapter.off('delete-room', onRoomDeleted);
       stopResync();

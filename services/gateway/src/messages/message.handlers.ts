@@ -1,7 +1,7 @@
 import { AppError, messageSendPayloadSchema, parseCommand, parseOrThrow, typingPayloadSchema } from '@chat/contract';
 import { chatRoom } from '@chat/runtime';
 import type { CommandRunner } from '../commands/command.handler.js';
-import { isRateLimited, type SendKind } from '../ratelimit/rate-limits.js';
+import { isRateLimited } from '../ratelimit/rate-limits.js';
 import { eventListener, type AckContext, type EventListenerEntry } from '../socket/ack.js';
 import type { GatewaySocket } from '../socket/types.js';
 import type { TypingTracker } from '../typing/typing.tracker.js';
@@ -11,8 +11,6 @@ export interface MessageHandlerDeps {
   messages: Pick<MessagePath, 'send' | 'sentByClient'>;
   runCommand: CommandRunner;
   typing: Pick<TypingTracker, 'update'>;
-  /** A send was answered `rate_limited` by the per-user limits (a metric). */
-  onRateLimited?: (kind: SendKind) => void;
   /** A chat message was stored: what its sender wrote, they have read (their read cursor moves to it). */
   onSent?: (socket: GatewaySocket, roomId: string, seq: number) => void;
 }
@@ -26,12 +24,7 @@ export function messageEventListeners(ctx: AckContext, deps: MessageHandlerDeps)
     const { roomId, content, clientId } = parseOrThrow(messageSendPayloadSchema, payload);
     if (!socket.rooms.has(chatRoom(roomId))) throw notJoined();
     const command = parseCommand(content);
-    if (command) {
-      return deps.runCommand({ roomId, clientId, user, command }).catch((err: unknown) => {
-        if (isRateLimited(err)) deps.onRateLimited?.('commands');
-        throw err;
-      });
-    }
+    if (command) return deps.runCommand({ roomId, clientId, user, command });
 
     // Resolves after the commit; a new message was delivered and published by then,
     // a repeated clientId returns the stored one and broadcasts nothing.
@@ -43,8 +36,6 @@ export function messageEventListeners(ctx: AckContext, deps: MessageHandlerDeps)
     // At the limit, a retry after a lost ack still gets the message it stored.
     const earlier = isRateLimited(result.error) ? await deps.messages.sentByClient(roomId, user.id, clientId) : undefined;
     if (earlier) return { message: earlier };
-    // Counted here, where the client is told, not where the budget was spent: a retry that found its message was answered.
-    if (isRateLimited(result.error)) deps.onRateLimited?.('messages');
     throw result.error;
   });
 

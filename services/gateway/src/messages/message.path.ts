@@ -57,6 +57,8 @@ export interface MessagePath {
    * it joined; every later one reaches it live.
    */
   track(roomId: string): Promise<number>;
+  /** The last seq delivered to the room's sockets on this replica, while it holds one (else undefined). */
+  delivered(roomId: string): number | undefined;
   /** What a rejoining socket missed: `after < seq <= upTo`, the oldest MISSED_MAX (it pages the rest over REST). */
   missed(roomId: string, after: number, upTo: number): Promise<Message[]>;
   /** Sends accepted and not yet committed (waiting for a batch, or in one being written). */
@@ -116,6 +118,7 @@ export function createMessagePath(deps: MessagePathDeps): MessagePath {
     send: ({ roomId, content, sender, clientId }) => commits.submit({ roomId, type: 'message', content, sender, clientId }),
     sentByClient: (roomId, senderId, clientId) => store.messages.sentByClient(roomId, senderId, clientId),
     track: (roomId) => fanout.track(roomId),
+    delivered: (roomId) => fanout.delivered(roomId),
     missed: (roomId, after, upTo) => store.messages.page(roomId, { limit: MISSED_MAX, after, before: upTo + 1 }),
     get pending() {
       return commits.size;

@@ -41,6 +41,35 @@ let active: RoomSequencer | undefined;
 afterEach(() => active?.stop());
 
 describe('RoomSequencer', () => {
+  it('never delivers twice what arrived live while a gap was being read from the database', async () => {
+    let release: () => void = () => undefined;
+    const delivered: number[] = [];
+    const stored = [1, 2, 3, 4].map((seq) => message(seq));
+    const sequencer = new RoomSequencer({
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      gapTimeoutMs: 5,
+      deliver: (m) => delivered.push(m.seq),
+      lastSeq: async () => 1,
+      // The read is slow: it answers only once the live messages have come.
+      fetch: async (_room, after, before) => {
+        await new Promise<void>((resolve) => (release = resolve));
+        return stored.filter((m) => m.seq > after && m.seq < before);
+      },
+    });
+    active = sequencer;
+    await sequencer.track(roomId);
+    sequencer.push(message(4)); // 2 and 3 are late: after 5 ms they are read from the database
+    await settle(30);
+    sequencer.push(message(2));
+    sequencer.push(message(3));
+    expect(delivered).toEqual([2, 3, 4]);
+    release();
+    await settle(10);
+    expect(delivered).toEqual([2, 3, 4]);
+    sequencer.push(message(5));
+    expect(delivered).toEqual([2, 3, 4, 5]);
+  });
+
   it('delivers messages that arrive out of order in seq order, each once', async () => {
     const { sequencer, delivered } = setup({ lastSeq: 4 });
     active = sequencer;

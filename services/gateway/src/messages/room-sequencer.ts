@@ -92,6 +92,12 @@ export class RoomSequencer {
     this.drain(message.roomId, state);
   }
 
+  /** The last seq delivered to the room's sockets here, if the room is tracked and its start known. */
+  delivered(roomId: string): number | undefined {
+    const next = this.rooms.get(roomId)?.next;
+    return next === undefined ? undefined : next - 1;
+  }
+
   /** The room's last local socket left. */
   forget(roomId: string): void {
     const state = this.rooms.get(roomId);
@@ -166,12 +172,15 @@ export class RoomSequencer {
         const from = state.next;
         const until = state.ahead.size > 0 ? Math.min(...state.ahead.keys()) : state.known + 1;
         if (until <= from) break;
-        const found = await this.options.fetch(roomId, from - 1, until);
-        if (this.rooms.get(roomId) !== state) return;
+        const read = await this.options.fetch(roomId, from - 1, until);
+        if (this.rooms.get(roomId) !== state || state.next === undefined) return;
+        // What arrived live while the read was under way was delivered already: never again.
+        const found = read.filter((m) => m.seq >= state.next!);
+        if (found.length === 0 && state.next > from) continue;
         const missing = found.length === 0 || found[0]!.seq !== state.next;
         if (missing) {
           this.log.warn({ roomId, from, until }, 'stored messages not found; delivering what came after them');
-          state.next = found[0]?.seq ?? until;
+          state.next = Math.max(state.next, found[0]?.seq ?? until);
         } else this.log.debug({ roomId, from, until, found: found.length }, 'missing messages read from the database');
         for (const m of found) state.ahead.set(m.seq, m);
         this.drain(roomId, state);

@@ -52,8 +52,19 @@ interface LimitCommands {
   chatRefundSend(key: string): Promise<number>;
 }
 
+export interface SendLimitOptions {
+  messagesPerMinute: number;
+  commandsPerMinute: number;
+  /**
+   * Called once for every send a budget refused (a metric). Reactions spend the messages budget, so
+   * they count as `messages`; a retry refused at the limit counts even when its handler then answers
+   * with the message an earlier attempt stored.
+   */
+  onRefused?: (kind: SendKind) => void;
+}
+
 /** Per-user budgets in Redis, so every replica draws on the same one. */
-export function createSendLimits(redis: RedisClient, limits: { messagesPerMinute: number; commandsPerMinute: number }): SendLimits {
+export function createSendLimits(redis: RedisClient, limits: SendLimitOptions): SendLimits {
   const client = redis as RedisClient & LimitCommands;
   if (typeof client.chatSpendSends !== 'function') {
     redis.defineCommand('chatSpendSends', { lua: SPEND });
@@ -66,6 +77,7 @@ export function createSendLimits(redis: RedisClient, limits: { messagesPerMinute
     const waits = await client.chatSpendSends(keys.length, ...keys, perMinute[kind], WINDOW_MS);
     return waits.map((ms) => {
       if (ms === 0) return undefined;
+      limits.onRefused?.(kind);
       return AppError.rateLimited(ms, `at most ${perMinute[kind]} ${kind} a minute; retry in ${Math.max(1, Math.ceil(ms / 1000))} s`);
     });
   };

@@ -7,8 +7,13 @@ import type { CursorWrite, ReadStore } from '@chat/store';
  * pending cursors of this replica in one statement. A failed write keeps its cursors for the next
  * one; `flush()` writes what is pending (the stop sequence calls it before the store closes).
  */
+/** Cursors remembered at most (the oldest are forgotten and read again when needed). */
+const MAX_KNOWN = 200_000;
+
 export class CursorWriter {
   private pending = new Map<string, CursorWrite>();
+  /** The highest cursor this replica knows per user and room (read, noted or written), so most reads need no query. */
+  private readonly knownSeq = new Map<string, number>();
   private writing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
@@ -31,12 +36,26 @@ export class CursorWriter {
     return this.pending.get(`${userId}|${roomId}`)?.seq;
   }
 
+  /** The highest cursor of the user in the room this replica knows, if any. */
+  known(roomId: string, userId: string): number | undefined {
+    return this.knownSeq.get(`${userId}|${roomId}`);
+  }
+
+  /** Takes in a cursor read from PostgreSQL; returns the highest known now. */
+  remember(roomId: string, userId: string, seq: number): number {
+    const key = `${userId}|${roomId}`;
+    const known = Math.max(seq, this.knownSeq.get(key) ?? 0, this.pending.get(key)?.seq ?? 0);
+    this.knowSeq(key, known);
+    return known;
+  }
+
   /** Moves the user's cursor to `seq` at the next write; false when a seq as high is pending already. */
   note(roomId: string, userId: string, seq: number): boolean {
     const key = `${userId}|${roomId}`;
     const current = this.pending.get(key);
     if (current && current.seq >= seq) return false;
     this.pending.set(key, { roomId, userId, seq });
+    if (seq > (this.knownSeq.get(key) ?? 0)) this.knowSeq(key, seq);
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       void this.flush().catch(() => undefined);
@@ -76,5 +95,11 @@ export class CursorWriter {
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  private knowSeq(key: string, seq: number): void {
+    this.knownSeq.delete(key);
+    if (this.knownSeq.size >= MAX_KNOWN) this.knownSeq.delete(this.knownSeq.keys().next().value!);
+    this.knownSeq.set(key, seq);
   }
 }

@@ -8,6 +8,8 @@ import type { CursorWriter } from './cursor.writer.js';
 
 export interface ReadHandlerDeps {
   server: GatewayServer;
+  /** The last seq delivered to a room's sockets on this replica (MessagePath.delivered). */
+  delivered: (roomId: string) => number | undefined;
   reads: Pick<ReadStore, 'cursor'>;
   reactions: Pick<ReactionStore, 'set'>;
   cursors: CursorWriter;
@@ -28,11 +30,17 @@ export function readEventListeners(ctx: AckContext, deps: ReadHandlerDeps): Even
   const read = eventListener(ctx, 'room:read', async (socket, payload) => {
     const { user } = socket.data;
     const { roomId, seq } = parseOrThrow(roomReadPayloadSchema, payload);
-    // One read (membership, the stored cursor, the room's last seq); the write is coalesced.
-    const stored = await deps.reads.cursor(roomId, user.id);
-    if (seq > stored.lastSeq) throw AppError.validation(`seq: the room's last message is ${stored.lastSeq}`);
-    const before = Math.max(stored.readSeq, deps.cursors.pendingSeq(roomId, user.id) ?? 0);
-    if (seq <= before) return { readSeq: before };
+    // A socket joined to the room is a member, and what was delivered here exists: a client marking
+    // every message it sees costs no query once its cursor is known. Otherwise one read (membership,
+    // the stored cursor, the room's last seq). The write is coalesced either way.
+    const delivered = socket.rooms.has(chatRoom(roomId)) ? deps.delivered(roomId) : undefined;
+    let known = deps.cursors.known(roomId, user.id);
+    if (known === undefined || delivered === undefined || seq > delivered) {
+      const stored = await deps.reads.cursor(roomId, user.id);
+      if (seq > stored.lastSeq) throw AppError.validation(`seq: the room's last message is ${stored.lastSeq}`);
+      known = deps.cursors.remember(roomId, user.id, stored.readSeq);
+    }
+    if (seq <= known) return { readSeq: known };
     deps.cursors.note(roomId, user.id, seq);
     // The user's other sockets, on every replica (their user room, through the sharded adapter).
     socket.to(userRoom(user.id)).emit('room:read', { roomId, readSeq: seq });
