@@ -62,9 +62,14 @@ export async function runSteps(target: Target, options: RunOptions, label: strin
   const byRoom: LoadSocket[][] = Array.from({ length: plan.rooms }, () => []);
   const ledger = new DeliveryLedger(byRoom);
   const marks = { reads: 0, refused: 0 };
+  const refusals = new Map<string, number>();
   const markRead = (receiver: LoadSocket, seq: number): void => {
     marks.reads++;
-    request(receiver.socket, 'room:read', { roomId: receiver.roomId, seq }, 30_000).catch(() => marks.refused++);
+    request(receiver.socket, 'room:read', { roomId: receiver.roomId, seq }, 30_000).catch((err: unknown) => {
+      marks.refused++;
+      const why = err instanceof Error ? `${(err as { code?: string }).code ?? ''} ${err.message}` : String(err);
+      refusals.set(why, (refusals.get(why) ?? 0) + 1);
+    });
   };
   const { sockets } = await connectPopulation(
     target,
@@ -148,13 +153,17 @@ export async function runSteps(target: Target, options: RunOptions, label: strin
   }
   // Deliveries missing at a step's deadline get a last chance: late, or lost for good.
   await settleLate(steps.map((s) => s.report));
+  // Reads still unanswered when the sockets close fail as `network`: counted up to here only.
+  const marksAtEnd = { ...marks };
+  const refusedAtEnd = new Map(refusals);
   closeAll(sockets);
   // Late deliveries are known only now: judge every step again.
   const judged = steps.map((s) => ({ ...s, problems: stepProblems(s.report, { maxP99Ms: options.maxP99Ms, targetRate: s.rate }) }));
   if (!options.markRead) return { plan, senders: senders.length, sockets: sockets.length, steps: judged };
   await sleep(1_500); // the last coalesced cursor writes
-  const marked = { ...marks, cursorWrites: (await cursorWrites()) - writesBefore };
-  log(`${target.name}: mark-read: ${marked.reads} room:read sent (${marked.refused} refused), ${marked.cursorWrites} cursors written to PostgreSQL`);
+  const marked = { ...marksAtEnd, cursorWrites: (await cursorWrites()) - writesBefore };
+  const why = [...refusedAtEnd].map(([reason, n]) => `${n}× ${reason}`).join('; ');
+  log(`${target.name}: mark-read: ${marked.reads} room:read sent (${marked.refused} refused${why ? `: ${why}` : ''}), ${marked.cursorWrites} cursors written to PostgreSQL`);
   return { plan, senders: senders.length, sockets: sockets.length, steps: judged, markRead: marked };
 }
 

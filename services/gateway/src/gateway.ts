@@ -33,6 +33,7 @@ import { PresenceTracker } from './presence/presence.tracker.js';
 import { createSendLimits } from './ratelimit/rate-limits.js';
 import { roomEventListeners } from './rooms/room.handlers.js';
 import { CursorWriter } from './reads/cursor.writer.js';
+import { ReadBroadcast } from './reads/read.broadcast.js';
 import { readEventListeners, readOnSend } from './reads/read.handlers.js';
 import { PendingAnswers, type AckContext } from './socket/ack.js';
 import { coalesceWebSocketWrites } from './socket/coalesce-writes.js';
@@ -183,6 +184,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
   });
   const typing = new TypingTracker({ ttlMs: options.typingTtlMs, broadcast: typingBroadcast });
   const cursors = new CursorWriter(store.reads, base, { onWritten: (count) => metrics.cursorWrites.inc(count) });
+  const readBroadcast = new ReadBroadcast(server);
 
   // Every way a socket leaves a chat room (room:leave, disconnect, a remote socketsLeave) ends its typing and presence there.
   const chatRoomPrefix = chatRoom('');
@@ -220,12 +222,12 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
   const sockets = socketSetup({
     events: [
       ...roomEventListeners(ack, { rooms: store.rooms, users: store.users, messages, presence, reactions: store.reactions }),
-      ...readEventListeners(ack, { server, delivered: (roomId) => messages.delivered(roomId), reads: store.reads, reactions: store.reactions, cursors, limits }),
+      ...readEventListeners(ack, { server, delivered: (roomId) => messages.delivered(roomId), reads: store.reads, reactions: store.reactions, cursors, broadcast: readBroadcast, limits }),
       ...messageEventListeners(ack, {
         messages,
         typing,
         runCommand: createCommandRunner({ queues, limits, rooms: store.rooms, logger: base }),
-        onSent: (socket, roomId, seq) => readOnSend(cursors, socket, roomId, seq),
+        onSent: (socket, roomId, seq) => readOnSend(cursors, readBroadcast, socket, roomId, seq),
       }),
     ],
     recheck: (tokenId, userId) => revocations.check(tokenId, userId),
@@ -281,7 +283,13 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
             { name: 'close sockets', run: closeTransports },
             { name: 'end typing', run: () => typing.stopAll() },
             // Last of what the sockets did: their read cursors, before the store closes.
-            { name: 'write read cursors', run: () => cursors.flush() },
+            {
+              name: 'write read cursors',
+              run: () => {
+                readBroadcast.flush();
+                return cursors.flush();
+              },
+            },
             {
               name: 'stop token expiry and ack deadlines',
               run: () => {

@@ -1,10 +1,11 @@
 import { AppError, parseOrThrow, reactionSetPayloadSchema, roomReadPayloadSchema } from '@chat/contract';
-import { chatRoom, userRoom } from '@chat/runtime';
+import { chatRoom } from '@chat/runtime';
 import type { ReactionStore, ReadStore } from '@chat/store';
 import type { SendLimits } from '../ratelimit/rate-limits.js';
 import { eventListener, type AckContext, type EventListenerEntry } from '../socket/ack.js';
 import type { GatewayServer, GatewaySocket } from '../socket/types.js';
 import type { CursorWriter } from './cursor.writer.js';
+import type { ReadBroadcast } from './read.broadcast.js';
 
 export interface ReadHandlerDeps {
   server: GatewayServer;
@@ -13,6 +14,7 @@ export interface ReadHandlerDeps {
   reads: Pick<ReadStore, 'cursor'>;
   reactions: Pick<ReactionStore, 'set'>;
   cursors: CursorWriter;
+  broadcast: ReadBroadcast;
   limits: Pick<SendLimits, 'messages' | 'refund'>;
 }
 
@@ -20,9 +22,9 @@ export interface ReadHandlerDeps {
  * What a user sends they have read: a stored chat message moves its sender's cursor to it (written
  * coalesced like any other), and their other sockets hear of it as of any read.
  */
-export function readOnSend(cursors: CursorWriter, socket: GatewaySocket, roomId: string, seq: number): void {
+export function readOnSend(cursors: CursorWriter, broadcast: ReadBroadcast, socket: GatewaySocket, roomId: string, seq: number): void {
   const { user } = socket.data;
-  if (cursors.note(roomId, user.id, seq)) socket.to(userRoom(user.id)).emit('room:read', { roomId, readSeq: seq });
+  if (cursors.note(roomId, user.id, seq)) broadcast.moved(user.id, roomId, seq, socket.id);
 }
 
 /** `room:read` (read cursors, on every device of the user) and `reaction:set`. */
@@ -43,7 +45,7 @@ export function readEventListeners(ctx: AckContext, deps: ReadHandlerDeps): Even
     if (seq <= known) return { readSeq: known };
     deps.cursors.note(roomId, user.id, seq);
     // The user's other sockets, on every replica (their user room, through the sharded adapter).
-    socket.to(userRoom(user.id)).emit('room:read', { roomId, readSeq: seq });
+    deps.broadcast.moved(user.id, roomId, seq, socket.id);
     return { readSeq: seq };
   });
 
