@@ -7,7 +7,8 @@
 # environment, as in `PROMETHEUS=1 npm run up`, asks for Prometheus too) through apt-get when root,
 # else it prints the command; npm packages with `npm ci` when node_modules is
 # missing or older than the lockfile. CHAT_SKIP_BROWSER=1 drops the browser even
-# with --browser; CHAT_PYTHON names the python3 to check (default Debian's /usr/bin/python3).
+# with --browser; CHAT_PYTHON names the python3 to check (default Debian's /usr/bin/python3),
+# CHAT_EMOJI_FONT the emoji font file (default Noto Color Emoji's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +33,8 @@ command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null 2>&1 || missing+=(postgresql)
 if [ "$browser" = "1" ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  # Without a colour emoji font headless chromium draws emoji (reactions) as empty boxes.
+  [ -f "${CHAT_EMOJI_FONT:-/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf}" ] || missing+=(fonts-noto-color-emoji)
 fi
 if [ "$test_clients" = "1" ]; then
   # Debian's python3, where apt puts these (a pyenv or venv python3 first on PATH would not see them).

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient, ChatError, type ChatClientOptions, type Message, type RoomSyncEvent, type SendEvent } from '@chat/client';
+import { ChatClient, ChatError, type ChatClientOptions, type Message, type ReactionEvent, type RoomReadEvent, type RoomSyncEvent, type SendEvent } from '@chat/client';
 import { waitFor } from '@chat/testkit';
 import { startChatCluster, type ChatCluster } from '../cluster/support/cluster.js';
 
@@ -199,6 +199,55 @@ describe('@chat/client against the cluster', () => {
     const other = await user('ben');
     await expect(other.client.rest.me({ token: 'not-a-token' })).rejects.toMatchObject({ code: 'unauthorized' });
     expect(other.client.state).toBe('connected');
+  });
+
+  it('marks a room read for every device of the user and keeps reactions with their counts', async () => {
+    const [laptop, ben] = [await user('ann'), await user('ben')];
+    // The same user on a second device: a login of its own.
+    const phone = new ChatClient({ baseUrl: chat.url });
+    clients.push(phone);
+    await phone.login(laptop.client.user!.username, PASSWORD);
+    await phone.connect();
+    const phoneReads: RoomReadEvent[] = [];
+    phone.on('room:read', (e) => phoneReads.push(e));
+    const room = await ben.client.rest.createRoom({ body: { name: `reads ${Date.now()}` } });
+    await laptop.client.rest.joinRoom({ params: { roomId: room.id } });
+    await ben.client.join(room.id);
+    const sent = [];
+    for (const text of ['one', 'two', 'three']) sent.push(await ben.client.send(room.id, text));
+    const last = sent.map((a) => ('message' in a ? a.message : undefined)).at(-1)!;
+    const listed = async (client: ChatClient) => (await client.rest.listRooms()).rooms.find((r) => r.id === room.id);
+    expect(await listed(phone)).toMatchObject({ joined: true, lastSeq: last.seq, unread: 3 });
+
+    // Marked on the laptop (not joined there: membership is enough), cleared on the phone.
+    expect(await laptop.client.markRead(room.id, last.seq)).toBe(last.seq);
+    await waitFor('the phone to hear of it', () => phoneReads.length === 1);
+    expect(phoneReads).toEqual([{ roomId: room.id, readSeq: last.seq }]);
+    expect(phone.readSeq(room.id)).toBe(last.seq);
+    await waitFor('the stored cursor', async () => (await listed(phone))?.unread === 0);
+    // Known on both now: marking the same seq again sends nothing, so nobody hears of it.
+    expect(await phone.markRead(room.id, last.seq)).toBe(last.seq);
+    expect(await laptop.client.markRead(room.id, 1)).toBe(last.seq);
+    await expect(laptop.client.markRead(room.id, last.seq + 50)).rejects.toMatchObject({ code: 'validation' });
+
+    const benHeard: ReactionEvent[] = [];
+    ben.client.on('reaction', (e) => benHeard.push(e));
+    await laptop.client.join(room.id);
+    expect(await laptop.client.react(room.id, last.id, '👍', true)).toEqual({ emoji: '👍', count: 1 });
+    // A retry changes nothing, and is not told again.
+    expect(await laptop.client.react(room.id, last.id, '👍', true)).toEqual({ emoji: '👍', count: 1 });
+    expect(await ben.client.react(room.id, last.id, '👍', true)).toEqual({ emoji: '👍', count: 2 });
+    await waitFor('ben to hear both', () => benHeard.length === 2);
+    expect(benHeard.map((e) => [e.user.username, e.emoji, e.on, e.count, e.seq])).toEqual([
+      [laptop.client.user!.username, '👍', true, 1, last.seq],
+      [ben.client.user!.username, '👍', true, 2, last.seq],
+    ]);
+    await expect(laptop.client.react(room.id, last.id, 'not an emoji', true)).rejects.toMatchObject({ code: 'validation' });
+    const page = await phone.rest.history({ params: { roomId: room.id } });
+    expect(page.messages.find((m) => m.id === last.id)?.reactions).toEqual([{ emoji: '👍', count: 2, reacted: true }]);
+    expect(await laptop.client.react(room.id, last.id, '👍', false)).toEqual({ emoji: '👍', count: 1 });
+    const after = await ben.client.rest.history({ params: { roomId: room.id } });
+    expect(after.messages.find((m) => m.id === last.id)?.reactions).toEqual([{ emoji: '👍', count: 1, reacted: true }]);
   });
 
   it('surfaces rate limits as a typed error with retryAfterMs', async () => {

@@ -3,6 +3,7 @@ import type { Room, UserRef } from '@chat/contract';
 import { describe } from './api/errors.js';
 import { RoomController } from './rooms/room.controller.js';
 import { RoomListView, roomHref } from './rooms/room-list.view.js';
+import { titleWithUnread } from './rooms/unread.js';
 import { avatar, h, replaceChildren } from './ui/dom.js';
 
 export interface ChatAppOptions {
@@ -18,6 +19,8 @@ export interface ChatAppOptions {
 type Status = 'connecting' | 'online' | 'offline';
 
 const ROOM_LIST_REFRESH_MS = 30_000;
+/** The server stores a read cursor at most once a second: a list read sooner after a read elsewhere may not have it yet. */
+const AFTER_READ_REFRESH_MS = 1_500;
 const stateLabel: Record<Status, string> = { connecting: 'Connecting…', online: 'Online', offline: 'Offline' };
 
 const roomIdFromHash = (): string | null => {
@@ -40,8 +43,15 @@ export class ChatApp {
   readonly #banner = h('div', { class: 'banner', role: 'alert', hidden: true });
   readonly #refreshTimer: ReturnType<typeof setInterval>;
   readonly #onHashChange = () => this.#route();
+  /** Back in view: what the open room shows now counts as seen, and the badges may have moved meanwhile. */
+  readonly #onVisibility = () => {
+    if (document.visibilityState !== 'visible') return;
+    this.#room?.settled();
+    void this.#loadRooms();
+  };
   readonly #unsubscribe: (() => void)[];
   #room: RoomController | null = null;
+  #reloadTimer: ReturnType<typeof setTimeout> | undefined;
   #ended = false;
   #connectedOnce = false;
 
@@ -49,7 +59,12 @@ export class ChatApp {
     this.#opts = options;
     this.#chat = options.chat;
     const { user } = options;
-    this.#rooms = new RoomListView({ create: (name, description) => this.#createRoom(name, description) });
+    this.#rooms = new RoomListView({
+      create: (name, description) => this.#createRoom(name, description),
+      unreadChanged: (total) => {
+        if (!this.#ended) document.title = titleWithUnread(total);
+      },
+    });
     this.#shell = h(
       'div',
       { class: 'app' },
@@ -83,6 +98,11 @@ export class ChatApp {
       chat.on('presence', (event) => this.#room?.onPresence(event)),
       chat.on('typing', (event) => this.#room?.onTyping(event)),
       chat.on('ai:delta', (event) => this.#room?.onAiDelta(event)),
+      chat.on('reaction', (event) => this.#room?.onReaction(event)),
+      chat.on('room:read', (event) => {
+        if (event.roomId === this.#room?.roomId) this.#room.onReadElsewhere(event);
+        else if (this.#rooms.setRead(event.roomId, { readSeq: event.readSeq }) === 'stale') this.#loadRoomsSoon();
+      }),
       // Background trouble the SDK handles itself (a malformed event, a refused rejoin): for whoever debugs.
       chat.on('error', (err) => console.warn('chat:', err.code, err.message)),
     ];
@@ -91,6 +111,7 @@ export class ChatApp {
     chat.connect().catch((err: unknown) => console.debug('connect refused', err));
 
     window.addEventListener('hashchange', this.#onHashChange);
+    document.addEventListener('visibilitychange', this.#onVisibility);
     this.#refreshTimer = setInterval(() => void this.#loadRooms(), ROOM_LIST_REFRESH_MS);
     void this.#loadRooms();
     this.#route();
@@ -119,7 +140,9 @@ export class ChatApp {
     for (const off of this.#unsubscribe) off();
     this.#chat.close();
     clearInterval(this.#refreshTimer);
+    clearTimeout(this.#reloadTimer);
     window.removeEventListener('hashchange', this.#onHashChange);
+    document.removeEventListener('visibilitychange', this.#onVisibility);
     if (location.hash) history.replaceState(null, '', location.pathname);
     this.#opts.onSignedOut(notice);
   }
@@ -142,7 +165,15 @@ export class ChatApp {
       chat: this.#chat,
       me: this.#opts.user,
       roomId,
-      onRoomChanged: (r) => this.#rooms.upsert(r),
+      onRoomChanged: (r, joined) => this.#rooms.upsert(r, joined),
+      unreadAtOpen: async () => {
+        await this.#loadRooms();
+        const item = this.#rooms.get(roomId);
+        return item?.joined ? { readSeq: item.readSeq ?? 0, lastSeq: item.lastSeq ?? 0 } : undefined;
+      },
+      // Not read again when the count is unknown (the open room holds too few messages): a read list
+      // has the open room report again, and would ask once more. The periodic refresh catches up.
+      onRead: (id, state) => void this.#rooms.setRead(id, state),
       onLeft: () => {
         void this.#loadRooms();
         location.hash = '';
@@ -159,15 +190,26 @@ export class ChatApp {
   async #loadRooms(): Promise<void> {
     try {
       this.#rooms.setRooms((await this.#chat.rest.listRooms()).rooms);
+      // The open room knows its count better than the list (messages seen since the server stored the cursor).
+      this.#room?.reportRead();
       this.#rooms.setError('');
     } catch (err) {
       if (!this.#ended) this.#rooms.setError(`Could not load the rooms. ${describe(err)}`);
     }
   }
 
+  /** One list read for a burst of reads on another device, once their cursors are likely stored. */
+  #loadRoomsSoon(): void {
+    if (this.#reloadTimer !== undefined) return;
+    this.#reloadTimer = setTimeout(() => {
+      this.#reloadTimer = undefined;
+      void this.#loadRooms();
+    }, AFTER_READ_REFRESH_MS);
+  }
+
   async #createRoom(name: string, description: string): Promise<void> {
     const room: Room = await this.#chat.rest.createRoom({ body: description ? { name, description } : { name } });
-    this.#rooms.upsert(room);
+    this.#rooms.upsert(room, true);
     location.hash = roomHref(room.id);
   }
 

@@ -273,6 +273,8 @@ describe('the chat in a browser', () => {
       expect(await sidebar.isVisible()).toBe(false);
       const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
       expect(overflow).toBeLessThanOrEqual(0);
+      // The pointer off the messages, so no hover-only control shows in the picture.
+      await page.mouse.move(0, 0);
       await screenshot(page, 'mobile-room');
 
       // Members slide in over the messages on demand.

@@ -1,5 +1,5 @@
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
-import type { AiDeltaEvent, Message, MessageSendResult, PresenceEvent, RoomJoinResult, SessionEndReason, TypingEvent } from '@chat/contract';
+import type { AiDeltaEvent, Message, MessageSendResult, PresenceEvent, ReactionEvent, RoomJoinResult, RoomReadEvent, SessionEndReason, TypingEvent } from '@chat/contract';
 import type { ChatError } from './errors.js';
 import type { SendState } from './outbox.js';
 import type { RoomSyncEvent, RoomSyncOptions } from './room-sync.js';
@@ -32,6 +32,10 @@ export interface ChatClientEvents extends Record<string, unknown> {
   presence: PresenceEvent;
   typing: TypingEvent;
   'ai:delta': AiDeltaEvent;
+  /** This user's read cursor of a room moved on another of their connections (a read there, or a message sent there). */
+  'room:read': RoomReadEvent;
+  /** A reaction on a message of a joined room was added or removed (by anyone, this client included); `count` is the emoji's count after it. */
+  reaction: ReactionEvent;
   /** The server ended the session for good (token expired, logged out, account deleted): log in again. */
   'session:ended': { reason: SessionEndReason };
   /** The connection went up or down (it comes back by itself while the token is good); `error`: why an attempt failed. */

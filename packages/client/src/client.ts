@@ -2,11 +2,14 @@ import { io, type Socket } from 'socket.io-client';
 import {
   HISTORY_DEFAULT_LIMIT,
   messageSchema,
+  reactionEventSchema,
+  roomReadEventSchema,
   type AuthResponse,
   type ClientToServerEvents,
   type EventError,
   type HistoryResponse,
   type MessageSendResult,
+  type ReactionSetResult,
   type RestClient,
   type RoomJoinResult,
   type ServerToClientEvents,
@@ -19,6 +22,7 @@ import type { ChatClientEvents, ChatClientOptions, ConnectionState, RoomState, S
 import { Emitter } from './emitter.js';
 import { ChatError, endReasonOf, refusalOf, toChatError, type ConnectError } from './errors.js';
 import type { PendingSend } from './outbox.js';
+import { ReadCursors } from './read-cursors.js';
 import { RoomSync } from './room-sync.js';
 import { SendQueue } from './send-queue.js';
 import { sessionRestClient } from './session-rest.js';
@@ -41,6 +45,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private socket: ChatSocket | undefined;
   private readonly rooms = new Map<string, RoomSync>();
   private readonly sends: SendQueue;
+  private readonly reads: ReadCursors;
   private ended = false;
   private loggingOut = false;
   private readonly ackTimeoutMs: number;
@@ -54,10 +59,18 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.sends = new SendQueue({
       socket: () => this.socket,
       liveRooms: () => new Set([...this.rooms].filter(([, room]) => room.live).map(([roomId]) => roomId)),
-      stored: (message) => this.rooms.get(message.roomId)?.add(message),
+      stored: (message) => {
+        // The server moved our cursor to the message we sent (and told our other devices).
+        if (message.type === 'message') this.reads.observe(message.roomId, message.seq);
+        this.rooms.get(message.roomId)?.add(message);
+      },
       unanswered: (roomId) => this.rooms.get(roomId)?.rejoinSoon(),
       emit: (event) => this.emit('send', event),
       ackTimeoutMs: this.ackTimeoutMs,
+    });
+    this.reads = new ReadCursors(async (roomId, seq) => {
+      if (!this.socket) throw new ChatError('network', 'not connected');
+      return (await request(this.socket, 'room:read', { roomId, seq }, this.ackTimeoutMs)).readSeq;
     });
     const restOptions = { baseUrl: options.baseUrl, token: () => this.tokenValue, ...(options.fetch ? { fetch: options.fetch } : {}) };
     // A REST 401 on this client's token ends the session as the socket's refusal would.
@@ -194,6 +207,33 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     await request(this.socket, 'typing', { roomId, isTyping }, this.ackTimeoutMs);
   }
 
+  /**
+   * Moves this user's read cursor of a room forward to `seq` (a member's room; it need not be
+   * joined) and resolves with the cursor after it. Nothing is sent when the cursor known here
+   * is at `seq` already; marks made while one is on its way go out as one, with the highest
+   * seq. The user's other connections get `room:read`. Rejects with `network` when not
+   * connected (mark again later), `validation` for a seq beyond the room's last message.
+   */
+  markRead(roomId: string, seq: number): Promise<number> {
+    return this.reads.mark(roomId, seq);
+  }
+
+  /** The read cursor of a room as this client knows it (marked here, told by another device, or moved by a send here); 0 when unknown. */
+  readSeq(roomId: string): number {
+    return this.reads.get(roomId);
+  }
+
+  /**
+   * Adds (`on`) or removes this user's reaction with one emoji on a message; resolves with
+   * the emoji's count after it. Idempotent; every socket joined to the room, this one too,
+   * gets a `reaction` event when it changed something. Rejects with `validation` (not one
+   * emoji, or a 21st on the message), `not_found`, `rate_limited`, or `network`.
+   */
+  async react(roomId: string, messageId: string, emoji: string, on: boolean): Promise<ReactionSetResult> {
+    if (!this.socket) throw new ChatError('network', 'not connected');
+    return request(this.socket, 'reaction:set', { roomId, messageId, emoji, on }, this.ackTimeoutMs);
+  }
+
   /** Closes the connection and rejects every send still waiting. */
   close(): void {
     this.ended = true;
@@ -281,6 +321,17 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     socket.on('presence', (event) => this.emit('presence', event));
     socket.on('typing', (event) => this.emit('typing', event));
     socket.on('ai:delta', (event) => this.emit('ai:delta', event));
+    socket.on('room:read', (payload) => {
+      const parsed = roomReadEventSchema.safeParse(payload);
+      if (!parsed.success) return this.emit('error', new ChatError('internal', 'ignored a malformed room:read event'));
+      this.reads.observe(parsed.data.roomId, parsed.data.readSeq);
+      this.emit('room:read', parsed.data);
+    });
+    socket.on('reaction', (payload) => {
+      const parsed = reactionEventSchema.safeParse(payload);
+      if (parsed.success) this.emit('reaction', parsed.data);
+      else this.emit('error', new ChatError('internal', 'ignored a malformed reaction event'));
+    });
     socket.on('session:ended', ({ reason }) => this.end(reason));
     socket.on('error', (event: EventError) => this.emit('error', new ChatError(event.error.code, `${event.event}: ${event.error.message}`, event.error.retryAfterMs)));
     return socket;

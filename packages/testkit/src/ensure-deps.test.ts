@@ -52,18 +52,19 @@ describe('scripts/ensure-deps.sh', () => {
     expect(await ensureDeps([])).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
-  it('asks for chromium with --browser (npm test) and names the command to install it', async () => {
-    const result = await ensureDeps(['--browser']);
+  it('asks for chromium and a colour emoji font with --browser (npm test) and names the command to install them', async () => {
+    const result = await ensureDeps(['--browser'], { CHAT_EMOJI_FONT: join(root, 'no-such-font.ttf') });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('missing chromium');
-    expect(result.stderr).toContain('apt-get install -y chromium');
+    expect(result.stderr).toContain('missing chromium fonts-noto-color-emoji');
+    expect(result.stderr).toContain('apt-get install -y chromium fonts-noto-color-emoji');
   });
 
-  it('is satisfied by an installed chromium, and CHAT_SKIP_BROWSER=1 drops the browser', async () => {
+  it('is satisfied by an installed chromium and emoji font, and CHAT_SKIP_BROWSER=1 drops the browser', async () => {
+    const font = { CHAT_EMOJI_FONT: join(root, 'package-lock.json') }; // any file stands in for the font
     expect((await ensureDeps(['--browser'], { CHAT_SKIP_BROWSER: '1' })).code).toBe(0);
     await stub('chromium', 'exit 0');
     try {
-      expect((await ensureDeps(['--browser'])).code).toBe(0);
+      expect((await ensureDeps(['--browser'], font)).code).toBe(0);
     } finally {
       await rm(join(bin, 'chromium'));
     }

@@ -40,7 +40,7 @@ describe('GET /api/rooms with read cursors', () => {
     const bens = await list(ben.token);
     const joined = bens.find((r) => r.id === joinedRoom.id)!;
     const other = bens.find((r) => r.id === otherRoom.id)!;
-    expect(joined).toMatchObject({ joined: true, lastSeq: 6, readSeq: 0, unread: 3 }); // a1, a2 and the bot; not b1, not the system messages
+    expect(joined).toMatchObject({ joined: true, lastSeq: 6, readSeq: 1, unread: 3 }); // from his join on: a1, a2 and the bot; not b1, not the system messages
     expect(other.joined).toBe(false);
     expect(other).not.toHaveProperty('unread');
     expect(other).not.toHaveProperty('lastSeq');
@@ -54,14 +54,18 @@ describe('GET /api/rooms with read cursors', () => {
     expect((await list(ann.token)).find((r) => r.id === joinedRoom.id)).toMatchObject({ joined: true, lastSeq: 6, readSeq: 0, unread: 2 });
   });
 
-  it('keeps the cursor of a member who leaves and comes back out of it: a new membership starts at 0', async () => {
+  it('starts a new member caught up: the cursor at their own join message, so only what comes after is unread', async () => {
     const [cat, dan] = [await http.register(), await http.register()];
     const room = await http.createRoom(cat.token);
-    await http.post(`/api/rooms/${room.id}/join`, { token: dan.token });
-    await api.store.reads.advance([{ roomId: room.id, userId: dan.user.id, seq: 1 }]);
-    await http.post(`/api/rooms/${room.id}/leave`, { token: dan.token });
+    await api.store.messages.append([chat(room.id, cat, 'before dan')]); // seq 1
+    await http.post(`/api/rooms/${room.id}/join`, { token: dan.token }); // seq 2: "dan joined"
+    expect((await list(dan.token)).find((r) => r.id === room.id)).toMatchObject({ joined: true, lastSeq: 2, readSeq: 2, unread: 0 });
+    await api.store.messages.append([chat(room.id, cat, 'after dan')]); // seq 3
+    expect((await list(dan.token)).find((r) => r.id === room.id)).toMatchObject({ readSeq: 2, unread: 1 });
+    // Leaving and coming back starts again at the new join.
+    await http.post(`/api/rooms/${room.id}/leave`, { token: dan.token }); // seq 4
     expect((await list(dan.token)).find((r) => r.id === room.id)).toMatchObject({ joined: false });
-    await http.post(`/api/rooms/${room.id}/join`, { token: dan.token });
-    expect((await list(dan.token)).find((r) => r.id === room.id)).toMatchObject({ joined: true, readSeq: 0 });
+    await http.post(`/api/rooms/${room.id}/join`, { token: dan.token }); // seq 5
+    expect((await list(dan.token)).find((r) => r.id === room.id)).toMatchObject({ joined: true, readSeq: 5, unread: 0 });
   });
 });

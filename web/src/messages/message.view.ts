@@ -1,6 +1,7 @@
-import type { Message, UserRef } from '@chat/contract';
+import type { Message, ReactionSummary, UserRef } from '@chat/contract';
 import { avatar, formatTime, h } from '../ui/dom.js';
 import type { AiStream } from './ai-streams.js';
+import { renderReactions, type ReactionActions } from './reactions.view.js';
 import type { LocalNote, PendingMessage } from './timeline.js';
 
 export interface PendingActions {
@@ -10,8 +11,14 @@ export interface PendingActions {
 
 const time = (iso: string) => h('time', { class: 'msg__time', datetime: iso, title: new Date(iso).toLocaleString() }, formatTime(iso));
 
+export interface MessageLook {
+  /** Follows a message of the same sender closely: no avatar, name or time of its own (the name stays for screen readers). */
+  grouped: boolean;
+  reactions: readonly ReactionSummary[];
+}
+
 /** A stored message: chat, bot or system. All text goes in as text nodes. */
-export function renderMessage(m: Message, myUserId: string): HTMLLIElement {
+export function renderMessage(m: Message, myUserId: string, look: MessageLook, actions: ReactionActions): HTMLLIElement {
   const data = { 'data-seq': m.seq, 'data-id': m.id };
   if (m.type === 'system' || m.sender === null) {
     return h('li', { class: 'msg msg--system', ...data }, h('p', { class: 'msg__text' }, m.content), time(m.timestamp));
@@ -19,23 +26,32 @@ export function renderMessage(m: Message, myUserId: string): HTMLLIElement {
   const bot = m.type === 'bot';
   const own = !bot && m.sender.id === myUserId;
   const name = m.sender.username;
+  const grouped = look.grouped ? ' msg--grouped' : '';
   return h(
     'li',
-    { class: `msg ${bot ? 'msg--bot' : 'msg--chat'}${own ? ' msg--own' : ''}`, ...data },
-    avatar(name, bot ? 'avatar--bot' : ''),
+    { class: `msg ${bot ? 'msg--bot' : 'msg--chat'}${own ? ' msg--own' : ''}${grouped}`, ...data },
+    look.grouped ? h('span', { class: 'avatar avatar--spacer', 'aria-hidden': 'true' }) : avatar(name, bot ? 'avatar--bot' : ''),
     h(
       'div',
-      { class: 'msg__bubble' },
+      { class: 'msg__bubble', title: look.grouped ? new Date(m.timestamp).toLocaleString() : undefined },
       h(
         'div',
-        { class: 'msg__meta' },
+        { class: `msg__meta${look.grouped ? ' sr-only' : ''}` },
         h('span', { class: 'msg__author' }, own ? `${name} (you)` : name),
         bot ? h('span', { class: 'badge badge--bot' }, 'bot') : null,
         time(m.timestamp),
       ),
       h('p', { class: 'msg__text' }, m.content),
+      renderReactions(m, look.reactions, actions),
     ),
   );
+}
+
+/** Puts a message's current reactions in place of those it shows, when they changed. */
+export function updateReactions(el: HTMLElement, m: Message, reactions: readonly ReactionSummary[], actions: ReactionActions): void {
+  const shown = el.querySelector<HTMLElement>(':scope > .msg__bubble > .reactions');
+  const next = renderReactions(m, reactions, actions);
+  if (shown && shown.dataset.sig !== next.dataset.sig) shown.replaceWith(next);
 }
 
 const pendingLabel: Record<PendingMessage['state'], string> = {

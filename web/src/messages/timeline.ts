@@ -1,5 +1,6 @@
 import type { SendState } from '@chat/client';
-import type { Message } from '@chat/contract';
+import type { Message, ReactionEvent, ReactionSummary } from '@chat/contract';
+import { applyReactionEvent, withReaction } from './reactions.js';
 
 /** A message of ours that the server has not acknowledged yet. */
 export interface PendingMessage {
@@ -27,6 +28,8 @@ export interface LocalNote {
 export class Timeline {
   readonly #bySeq = new Map<number, Message>();
   readonly #ids = new Set<string>();
+  /** Reactions by message id: from history pages and `missed`, then kept current by `reaction` events. */
+  readonly #reactions = new Map<string, readonly ReactionSummary[]>();
   readonly #pending = new Map<string, PendingMessage>();
   /** clientIds of our messages already stored: a late report of their send must not show them pending again. */
   readonly #storedClientIds = new Set<string>();
@@ -43,6 +46,7 @@ export class Timeline {
       if (this.#bySeq.has(m.seq) || this.#ids.has(m.id)) continue;
       this.#bySeq.set(m.seq, m);
       this.#ids.add(m.id);
+      if (m.reactions?.length) this.#reactions.set(m.id, m.reactions);
       if (m.clientId !== null && m.sender?.id === this.myUserId) {
         this.#pending.delete(m.clientId);
         this.#storedClientIds.add(m.clientId);
@@ -66,6 +70,22 @@ export class Timeline {
   /** The highest `seq` seen, 0 when none (a local note goes after it). */
   get lastSeq(): number {
     return this.messages().at(-1)?.seq ?? 0;
+  }
+
+  reactions(messageId: string): readonly ReactionSummary[] {
+    return this.#reactions.get(messageId) ?? [];
+  }
+
+  /** A `reaction` event of this room; false when its message is not held (a page read later brings it current). */
+  applyReaction(event: ReactionEvent): boolean {
+    if (!this.#ids.has(event.messageId)) return false;
+    this.#reactions.set(event.messageId, applyReactionEvent(this.reactions(event.messageId), event, this.myUserId));
+    return true;
+  }
+
+  /** Our own reaction as its acknowledgement tells it. */
+  setOwnReaction(messageId: string, emoji: string, count: number, on: boolean): void {
+    if (this.#ids.has(messageId)) this.#reactions.set(messageId, withReaction(this.reactions(messageId), emoji, count, on));
   }
 
   /** Shows a send as the SDK reports it (new, or moved on); one whose message is stored already stays out. */

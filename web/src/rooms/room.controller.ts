@@ -1,8 +1,9 @@
 import type { ChatClient, ChatClientEvents, RoomSyncEvent, SendEvent } from '@chat/client';
-import type { AiDeltaEvent, Message, PresenceEvent, Room, TypingEvent, UserRef } from '@chat/contract';
+import type { AiDeltaEvent, Message, PresenceEvent, ReactionEvent, Room, RoomReadEvent, TypingEvent, UserRef } from '@chat/contract';
 import { describe, errorCode } from '../api/errors.js';
 import { AiStreams } from '../messages/ai-streams.js';
 import { History } from '../messages/history.js';
+import type { UnreadAtOpen } from '../messages/layout.js';
 import { showSend } from '../messages/sends.js';
 import { Timeline } from '../messages/timeline.js';
 import type { ScrollIntent } from '../messages/timeline.view.js';
@@ -10,13 +11,18 @@ import { Members } from '../presence/members.js';
 import { TypingSender, TypingWatchers } from '../typing/typing.js';
 import { CATCH_UP_RETRY_NOTE, JOIN_RETRY_NOTE } from './room-notes.js';
 import { RoomView } from './room.view.js';
+import { RoomReads, type ReadState } from './room-reads.js';
 
 export interface RoomControllerDeps {
   chat: ChatClient;
   me: UserRef;
   roomId: string;
-  /** A fresher copy of the room (member count), for the room list. */
-  onRoomChanged(room: Room): void;
+  /** A fresher copy of the room (member count), for the room list; `joined` when known. */
+  onRoomChanged(room: Room, joined?: boolean): void;
+  /** The cursor and last seq of the room as the server has them now (undefined when not a member): what is unread as it opens. */
+  unreadAtOpen(): Promise<UnreadAtOpen | undefined>;
+  /** The reading moved on (read here or elsewhere, or a message came): for the badge. */
+  onRead(roomId: string, state: ReadState): void;
   onLeft(roomId: string): void;
   onBack(): void;
 }
@@ -45,9 +51,12 @@ export class RoomController {
   #member = false;
   /** The first `chat.join` answered or failed: a refusal reported after that means membership ended. */
   #joinSettled = false;
+  /** Joined from the prompt just now: its history is new to the user, not unread (a new member's cursor starts at 0). */
+  #joinedHere = false;
   #closed = false;
   #detailsTimer: ReturnType<typeof setTimeout> | undefined;
   #renderIntent: ScrollIntent | undefined;
+  readonly #reads: RoomReads;
 
   constructor(private readonly deps: RoomControllerDeps) {
     this.#timeline = new Timeline(deps.me.id);
@@ -69,7 +78,10 @@ export class RoomController {
         this.#timeline.removePending(clientId);
         this.#render();
       },
+      react: (message, emoji, on) => this.#react(message, emoji, on),
+      settled: () => this.settled(),
     });
+    this.#reads = new RoomReads({ chat: deps.chat, me: deps.me, roomId: deps.roomId, timeline: this.#timeline, view: this.view.timeline, onRead: deps.onRead });
     this.#history = new History({
       chat: deps.chat,
       roomId: deps.roomId,
@@ -88,18 +100,22 @@ export class RoomController {
   async open(): Promise<void> {
     const { chat, roomId, me } = this.deps;
     let details;
+    let atOpen;
     try {
-      details = await chat.rest.room({ params: { roomId } });
+      // The cursor before anything here is marked read: what was unread as the room opens gets the divider.
+      [details, atOpen] = await Promise.all([chat.rest.room({ params: { roomId } }), this.deps.unreadAtOpen()]);
     } catch (err) {
       if (!this.#closed) this.view.showError(describe(err));
       return;
     }
     if (this.#closed) return;
     this.view.setRoom(details);
-    this.deps.onRoomChanged(details);
+    const member = details.members.some((m) => m.id === me.id);
+    this.deps.onRoomChanged(details, member);
     this.#members.setMembers(details.members);
-    if (!details.members.some((m) => m.id === me.id)) return this.view.showJoinPrompt(details);
+    if (!member) return this.view.showJoinPrompt(details);
     this.#member = true;
+    this.#reads.opened(this.#joinedHere ? undefined : atOpen);
     this.view.showChat();
     this.view.setMembers(this.#members);
     // Sends of this room the SDK still holds (made before it was last closed) show pending again.
@@ -118,12 +134,47 @@ export class RoomController {
     } finally {
       this.#joinSettled = true;
     }
-    if (!this.#closed) this.#history.started();
+    if (this.#closed) return;
+    this.#render();
+    this.#history.started();
+    this.#reads.start();
+  }
+
+  /** The view is at rest, or the page came back into view: what is in view counts as read. */
+  settled(): void {
+    this.#reads.settled();
+  }
+
+  /** This user's cursor moved on another device. */
+  onReadElsewhere(event: RoomReadEvent): void {
+    if (event.roomId === this.deps.roomId && this.#member) this.#reads.moved(event.readSeq);
+  }
+
+  onReaction(event: ReactionEvent): void {
+    if (event.roomId !== this.deps.roomId || !this.#member) return;
+    if (this.#timeline.applyReaction(event)) this.#renderSoon('auto');
+  }
+
+  /** Tells the room list where reading stands (after it reloaded, say). */
+  reportRead(): void {
+    if (this.#member && !this.#closed) this.#reads.report();
+  }
+
+  #react(message: Message, emoji: string, on: boolean): void {
+    this.deps.chat.react(this.deps.roomId, message.id, emoji, on).then(
+      ({ count }) => {
+        if (this.#closed) return;
+        this.#timeline.setOwnReaction(message.id, emoji, count, on);
+        this.#renderSoon('auto');
+      },
+      (err: unknown) => !this.#closed && this.view.setComposerError(describe(err)),
+    );
   }
 
   async join(): Promise<void> {
     try {
-      this.deps.onRoomChanged(await this.deps.chat.rest.joinRoom({ params: { roomId: this.deps.roomId } }));
+      this.deps.onRoomChanged(await this.deps.chat.rest.joinRoom({ params: { roomId: this.deps.roomId } }), true);
+      this.#joinedHere = true;
       this.view.showLoading();
       await this.open();
     } catch (err) {
@@ -156,6 +207,9 @@ export class RoomController {
     // Someone joined or left while we watch (not a system message of a page or a catch-up).
     if (message.type === 'system' && this.deps.chat.roomState(this.deps.roomId)?.live) this.#refreshDetailsSoon();
     this.#renderSoon(message.sender?.id === this.deps.me.id ? 'bottom' : 'auto');
+    // Our own message moved our cursor to it (the server did so). Someone else's counts as unread until
+    // the view settles with it in sight (the render above leads to `settled`).
+    if (message.type === 'message' && message.sender?.id === this.deps.me.id) this.#reads.moved(message.seq);
   }
 
   onJoined(event: ChatClientEvents['joined']): void {
@@ -164,7 +218,7 @@ export class RoomController {
     this.#members.setOnline(event.online.some((u) => u.id === me.id) ? event.online : [...event.online, me]);
     this.view.setMembers(this.#members);
     this.view.setRoom(event.room);
-    this.deps.onRoomChanged(event.room);
+    this.deps.onRoomChanged(event.room, true);
     this.view.clearComposerError(JOIN_RETRY_NOTE);
   }
 
@@ -208,6 +262,7 @@ export class RoomController {
     if (this.#closed) return;
     this.#typingOut.stop();
     this.#closed = true;
+    this.#reads.close();
     this.#typingIn.clearAll();
     clearInterval(this.#pruneTimer);
     clearTimeout(this.#detailsTimer);
@@ -257,6 +312,8 @@ export class RoomController {
   }
 
   #render(intent: ScrollIntent = 'auto'): void {
-    if (!this.#closed) this.view.timeline.render(this.#timeline, this.#streams.list(), intent);
+    if (this.#closed) return;
+    this.view.timeline.setDivider(this.#reads.divider());
+    this.view.timeline.render(this.#timeline, this.#streams.list(), intent);
   }
 }

@@ -1,16 +1,14 @@
 import { MESSAGE_MAX_LENGTH, type Room, type UserRef } from '@chat/contract';
-import type { PendingActions } from '../messages/message.view.js';
-import { TimelineView } from '../messages/timeline.view.js';
+import { TimelineView, type TimelineActions } from '../messages/timeline.view.js';
 import type { Members } from '../presence/members.js';
 import { renderMembers } from '../presence/members.view.js';
 import { h, replaceChildren } from '../ui/dom.js';
 
-export interface RoomViewActions extends PendingActions {
+export interface RoomViewActions extends TimelineActions {
   send(content: string): void;
   /** Every edit of the message box; `empty` when it was cleared. */
   edit(empty: boolean): void;
   blur(): void;
-  loadOlder(): void;
   join(): void;
   leave(): void;
   back(): void;

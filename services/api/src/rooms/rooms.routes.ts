@@ -35,6 +35,8 @@ export function roomRoutes(route: DefineRoute, services: ApiServices): void {
     const joined = await store.rooms.join(roomId, user);
     if (joined) {
       log.info({ roomId, userId: user.id }, 'joined room');
+      // A new member starts caught up: the history before their join is not news to their badge.
+      await store.reads.advance([{ roomId, userId: user.id, seq: joined.message.seq }]);
       void broadcast(joined);
     }
     return store.rooms.get(roomId);
