@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DELETED_USERNAME, errorBodySchema, historyResponseSchema, type AuthResponse } from '@chat/contract';
+import { DELETED_USERNAME, historyResponseSchema, type AuthResponse } from '@chat/contract';
 import { redisKeys } from '@chat/runtime';
 import { startRedis, waitFor, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
 import { recordChannels } from './channel-recorder.js';
-import { client, startTestApi, type Client, type TestApi } from './harness.js';
+import { client, expectError, startTestApi, type Client, type TestApi } from './harness.js';
 
 let redis: RedisServer;
 let api: TestApi;
@@ -19,13 +19,6 @@ afterAll(async () => {
   await api?.close();
   await redis?.stop();
 });
-
-const expectError = (res: { status: number; body: unknown }, status: number, code: string, mentions?: string) => {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  const body = errorBodySchema.parse(res.body);
-  expect(body.error.code).toBe(code);
-  if (mentions) expect(body.error.message).toContain(mentions);
-};
 
 const login = async (username: string, password = 'correct horse'): Promise<AuthResponse> =>
   (await http.post<AuthResponse>('/api/auth/login', { body: { username, password } })).body;

@@ -3,9 +3,9 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, TEST_JWT_SECRET, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
-import { authResponseSchema, errorBodySchema, userSchema } from '@chat/contract';
+import { authResponseSchema, userSchema } from '@chat/contract';
 import { redisKeys } from '@chat/runtime';
-import { client, startTestApi, type Client, type TestApi } from './harness.js';
+import { client, expectError, startTestApi, type Client, type TestApi } from './harness.js';
 
 let redis: RedisServer;
 let api: TestApi;
@@ -20,13 +20,6 @@ afterAll(async () => {
   await api?.close();
   await redis?.stop();
 });
-
-const expectError = (res: { status: number; body: unknown }, status: number, code: string, mentions?: string) => {
-  expect(res.status).toBe(status);
-  const body = errorBodySchema.parse(res.body);
-  expect(body.error.code).toBe(code);
-  if (mentions) expect(body.error.message).toContain(mentions);
-};
 
 describe('POST /api/auth/register', () => {
   it('creates a user and returns 201 with a token and the user', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TEST_JWT_SECRET } from '@chat/testkit';
-import type { AuthResponse, Room } from '@chat/contract';
+import { expect } from 'vitest';
+import { errorBodySchema, type AuthResponse, type Room } from '@chat/contract';
 import { createLogger, createRedis, loadApiConfig, type RedisClient } from '@chat/runtime';
 import { createOrm, createStore, type Orm, type Store } from '@chat/store';
 import { createApi, type Api, type ApiOptions } from '../src/index.js';
@@ -115,3 +116,11 @@ export function client(baseUrl: string) {
 }
 
 export type Client = ReturnType<typeof client>;
+
+/** Asserts an answer is the contract's error: its status, its code and, if given, words of its message. */
+export function expectError(res: { status: number; body: unknown }, status: number, code: string, mentions?: string): void {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  const body = errorBodySchema.parse(res.body);
+  expect(body.error.code).toBe(code);
+  if (mentions) expect(body.error.message).toContain(mentions);
+}

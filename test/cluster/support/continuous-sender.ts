@@ -11,6 +11,8 @@ export class ContinuousSender {
   /** Acknowledged messages, in the order their acks came. */
   readonly acked: Message[] = [];
   private refused = 0;
+  /** Why sends were refused, by error code. */
+  readonly refusals = new Map<string, number>();
   private readonly outcomes: Promise<void>[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -30,8 +32,10 @@ export class ContinuousSender {
             (result) => {
               if ('message' in result) this.acked.push(result.message);
             },
-            () => {
+            (err: unknown) => {
               this.refused += 1;
+              const code = (err as { code?: string }).code ?? String(err);
+              this.refusals.set(code, (this.refusals.get(code) ?? 0) + 1);
             },
           ),
         );

@@ -25,6 +25,14 @@ const UNAVAILABLE_MESSAGES = [
   /connection terminated/i, // pg: unexpectedly, or due to connection timeout
   /not queryable$/, // pg: "Client has encountered a connection error and is not queryable"
   /^LOADING\b/, // Redis still loading its dataset
+  // A Redis Cluster failing over: no master for a slot yet, a key moving, a demoted master.
+  /^CLUSTERDOWN\b/,
+  /^TRYAGAIN\b/,
+  /^MASTERDOWN\b/,
+  /^READONLY\b/,
+  /too many cluster redirections/i, // ioredis
+  /failed to refresh slots cache/i, // ioredis
+  /none of startup nodes is available/i, // ioredis
 ];
 
 interface ErrorLike {
