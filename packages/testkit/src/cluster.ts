@@ -3,6 +3,7 @@ import { startNginx, type NginxServer } from './nginx.js';
 import { startRedisCluster, type RedisCluster } from './redis-cluster.js';
 import { startRedis, type RedisServer } from './redis.js';
 import { startService, type RunningService } from './services.js';
+import { testkitEnv } from './env.js';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef';
 
@@ -53,7 +54,7 @@ export interface Cluster {
 
 /** The whole cluster as separate processes: API, gateways, workers and nginx on free ports. */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const shards = options.redisUrl ? undefined : (options.redisShards ?? (Number(process.env.CHAT_REDIS_SHARDS) || undefined));
+  const shards = options.redisUrl ? undefined : (options.redisShards ?? testkitEnv.redisShards());
   const redisCluster = shards ? await startRedisCluster({ masters: shards, replicasPerMaster: options.redisReplicas ?? 0 }) : undefined;
   const redis = options.redisUrl || redisCluster ? undefined : await startRedis();
   const redisUrl = options.redisUrl ?? redisCluster?.url ?? redis!.url;

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { testkitEnv } from './env.js';
 
 /**
  * What this process started must not outlive it, however it ends:
@@ -65,7 +66,7 @@ function tellReaper(line: string): void {
 
 function startReaper(): void {
   try {
-    const r = spawn(process.execPath, ['-e', REAPER_SCRIPT], { stdio: ['pipe', 'ignore', 'ignore'], detached: true, env: { PATH: process.env.PATH ?? '' } });
+    const r = spawn(process.execPath, ['-e', REAPER_SCRIPT], { stdio: ['pipe', 'ignore', 'ignore'], detached: true, env: { PATH: testkitEnv.path() } });
     r.on('error', () => {
       reaper = undefined;
     });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { freePort, waitFor, WaitAborted } from './ports.js';
 import { startProcess, type ManagedProcess } from './process.js';
 import { repoRoot } from './nginx.js';
+import { testkitEnv } from './env.js';
 
 export type ServiceName = 'api' | 'gateway' | 'bot-worker';
 
@@ -51,7 +52,7 @@ const isInherited = (name: string): boolean => INHERITED.has(name) || name.start
  */
 export function serviceEnvironment(
   explicit: Record<string, string | undefined>,
-  parent: Record<string, string | undefined> = process.env,
+  parent: Record<string, string | undefined> = testkitEnv.parent(),
 ): Record<string, string> {
   const merged: Record<string, string | undefined> = { NODE_ENV: 'test', LOG_LEVEL: 'warn', ...explicit };
   for (const [name, value] of Object.entries(parent)) if (isInherited(name) && !(name in explicit)) merged[name] = value;
