@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { TEST_JWT_SECRET } from '@chat/testkit';
-import { expect } from 'vitest';
+import { startRedis, TEST_JWT_SECRET, type RedisServer } from '@chat/testkit';
+import { useTestDatabase } from '@chat/testkit/vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { errorBodySchema, type AuthResponse, type Room } from '@chat/contract';
 import { createLogger, createRedis, loadApiConfig, type RedisClient } from '@chat/runtime';
 import { createOrm, createStore, type Orm, type Store } from '@chat/store';
@@ -123,4 +124,26 @@ export function expectError(res: { status: number; body: unknown }, status: numb
   const body = errorBodySchema.parse(res.body);
   expect(body.error.code).toBe(code);
   if (mentions) expect(body.error.message).toContain(mentions);
+}
+
+/** What `useTestApi` starts for a test file: filled in before its tests, stopped after them. */
+export interface ApiSuite {
+  redis: RedisServer;
+  api: TestApi;
+  http: Client;
+}
+
+/** A real API on a private Redis and a fresh database for the file's tests, with a client of it. */
+export function useTestApi(): ApiSuite {
+  const suite = {} as ApiSuite;
+  beforeAll(async () => {
+    suite.redis = await startRedis();
+    suite.api = await startTestApi({ databaseUrl: await useTestDatabase(), redisUrl: suite.redis.url });
+    suite.http = client(suite.api.url);
+  });
+  afterAll(async () => {
+    await suite.api?.close();
+    await suite.redis?.stop();
+  });
+  return suite;
 }

@@ -1,26 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type RedisServer } from '@chat/testkit';
-import { useTestDatabase } from '@chat/testkit/vitest';
+import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '@chat/contract';
-import { client, startTestApi, type Client, type TestApi } from './harness.js';
+import { useTestApi } from './harness.js';
 
-let redis: RedisServer;
-let api: TestApi;
-let http: Client;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  api = await startTestApi({ databaseUrl: await useTestDatabase(), redisUrl: redis.url });
-  http = client(api.url);
-});
-afterAll(async () => {
-  await api?.close();
-  await redis?.stop();
-});
+const t = useTestApi();
 
 describe('GET /api/openapi.json', () => {
   it('serves the OpenAPI document generated from the contract, without a token', async () => {
-    const res = await http.get('/api/openapi.json');
+    const res = await t.http.get('/api/openapi.json');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.body).toEqual(openApiDocument());
@@ -29,7 +15,7 @@ describe('GET /api/openapi.json', () => {
   it('documents the routes this API answers: a documented path exists, an undocumented one is a 404', async () => {
     const paths = Object.keys((openApiDocument() as { paths: object }).paths);
     expect(paths).toContain('/api/rooms/{roomId}/messages');
-    expect((await http.get('/api/rooms')).status).toBe(401); // documented, and needs the token the document says
-    expect((await http.get('/api/openapi.yaml')).status).toBe(404);
+    expect((await t.http.get('/api/rooms')).status).toBe(401); // documented, and needs the token the document says
+    expect((await t.http.get('/api/openapi.yaml')).status).toBe(404);
   });
 });
