@@ -56,10 +56,7 @@ export class CursorWriter {
     if (current && current.seq >= seq) return false;
     this.pending.set(key, { roomId, userId, seq });
     if (seq > (this.knownSeq.get(key) ?? 0)) this.knowSeq(key, seq);
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      void this.flush().catch(() => undefined);
-    }, this.options.intervalMs ?? 1_000);
+    this.schedule();
     return true;
   }
 
@@ -78,10 +75,7 @@ export class CursorWriter {
           if (!newer || newer.seq < write.seq) this.pending.set(key, write);
         }
         this.log.warn({ err: safeError(err), cursors: batch.size }, 'read cursors not written; retrying');
-        this.timer ??= setTimeout(() => {
-          this.timer = undefined;
-          void this.flush().catch(() => undefined);
-        }, this.options.intervalMs ?? 1_000);
+        this.schedule();
         throw err;
       },
     );
@@ -95,6 +89,14 @@ export class CursorWriter {
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** The next write, one interval from now, unless one is due already. */
+  private schedule(): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush().catch(() => undefined);
+    }, this.options.intervalMs ?? 1_000);
   }
 
   private knowSeq(key: string, seq: number): void {

@@ -5,6 +5,8 @@ import type { GatewayServer } from '../socket/types.js';
 const DEFAULT_DELAY_MS = 250;
 
 interface Waiting {
+  userId: string;
+  roomId: string;
   seq: number;
   /** The socket that read last: it knows already. */
   from: string;
@@ -31,21 +33,20 @@ export class ReadBroadcast {
       if (seq > waiting.seq) Object.assign(waiting, { seq, from: fromSocketId });
       return;
     }
-    const timer = setTimeout(() => {
-      const due = this.waiting.get(key);
-      this.waiting.delete(key);
-      if (due) this.server.to(userRoom(userId)).except(due.from).emit('room:read', { roomId, readSeq: due.seq });
-    }, this.delayMs);
-    this.waiting.set(key, { seq, from: fromSocketId, timer });
+    const timer = setTimeout(() => this.send(key), this.delayMs);
+    this.waiting.set(key, { userId, roomId, seq, from: fromSocketId, timer });
   }
 
   /** Sends what is waiting now (the gateway stops). */
   flush(): void {
-    for (const [key, due] of [...this.waiting]) {
-      clearTimeout(due.timer);
-      this.waiting.delete(key);
-      const [userId, roomId] = key.split('|') as [string, string];
-      this.server.to(userRoom(userId)).except(due.from).emit('room:read', { roomId, readSeq: due.seq });
-    }
+    for (const key of [...this.waiting.keys()]) this.send(key);
+  }
+
+  private send(key: string): void {
+    const due = this.waiting.get(key);
+    if (!due) return;
+    clearTimeout(due.timer);
+    this.waiting.delete(key);
+    this.server.to(userRoom(due.userId)).except(due.from).emit('room:read', { roomId: due.roomId, readSeq: due.seq });
   }
 }
