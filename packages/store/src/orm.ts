@@ -6,6 +6,7 @@ import { Migration20261201000000_room_names_icu_lower } from './migrations/Migra
 import { Migration20261202000000_message_functions } from './migrations/Migration20261202000000_message_functions.js';
 import { Migration20261203000000_accounts_and_revocations } from './migrations/Migration20261203000000_accounts_and_revocations.js';
 import { Migration20261204000000_read_cursors_and_reactions } from './migrations/Migration20261204000000_read_cursors_and_reactions.js';
+import { Migration20261205000000_message_json_inline } from './migrations/Migration20261205000000_message_json_inline.js';
 
 export type Orm = MikroORM;
 
@@ -61,6 +62,7 @@ export const migrationsList = [
   { name: 'Migration20261202000000_message_functions', class: Migration20261202000000_message_functions },
   { name: 'Migration20261203000000_accounts_and_revocations', class: Migration20261203000000_accounts_and_revocations },
   { name: 'Migration20261204000000_read_cursors_and_reactions', class: Migration20261204000000_read_cursors_and_reactions },
+  { name: 'Migration20261205000000_message_json_inline', class: Migration20261205000000_message_json_inline },
 ].map((m) => ({ name: m.name, class: liftingSessionTimeouts(m.class) }));
 
 export function ormConfig(options: OrmOptions): Options {

@@ -41,6 +41,28 @@ describe('message store', () => {
     expect(seqs).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
   });
 
+  it("writes each message's JSON in the contract's key order, compact, the same text for a new send and for its retry", async () => {
+    const roomId = await createRoom();
+    const drafts = [
+      { roomId, type: 'message' as const, content: 'say "hi" \\ ünï', sender: alice, clientId: 'wire-1' },
+      { roomId, type: 'bot' as const, content: 'AAPL.US quote is $93.42 per share', botName: 'stock-bot' as const, jobId: `job-${randomUUID()}` },
+      { roomId, type: 'system' as const, content: 'alice joined the room' },
+    ];
+    const results = await appendMessages(db, drafts);
+    const texts = results.map((r) => (r.ok ? r.json : ''));
+    const expected = results.map((r, i) => {
+      if (!r.ok) throw r.error;
+      const { id, seq, timestamp } = r.message;
+      const d = drafts[i]!;
+      const sender = d.type === 'message' ? { id: alice.id, username: alice.username } : d.type === 'bot' ? { id: null, username: 'stock-bot' } : null;
+      return JSON.stringify({ id, roomId, seq, type: d.type, content: d.content, sender, clientId: d.type === 'message' ? d.clientId : null, timestamp });
+    });
+    expect(texts).toEqual(expected);
+    expect(results.map((r) => r.ok && r.message.timestamp)).toEqual(texts.map(() => expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)));
+    const again = await appendMessages(db, drafts.slice(0, 2));
+    expect(again.map((r) => r.ok && r.json)).toEqual(texts.slice(0, 2));
+  });
+
   it('returns the stored message for a repeated clientId and stores nothing new', async () => {
     const roomId = await createRoom();
     const first = await appendMessage(db, { roomId, type: 'message', content: 'hello', sender: alice, clientId: 'same' });

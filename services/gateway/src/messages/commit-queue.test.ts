@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger, toAppError } from '@chat/runtime';
 import { appendMessages, createMessageDb, createOrm, type AppendResult, type MessageDb, type MessageDraft, type Orm } from '@chat/store';
 import { AppError, type UserRef } from '@chat/contract';
@@ -110,6 +110,46 @@ describe('group commit', () => {
       const inOrder = drafts.flatMap((d, i) => (d.roomId === room ? [results[i]] : [])).map((r) => (r?.ok ? r.message.seq : 0));
       expect(inOrder).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     }
+  });
+
+  it("admits a room's sends while its previous batch is being written, then stores them together", async () => {
+    const room = await createRoom();
+    const events: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const { queue, batches } = probe({
+      maxDelayMs: 0,
+      admit: async (drafts) => {
+        events.push(`admit ${drafts.map((d) => d.content).join()}`);
+        return drafts.map(() => undefined);
+      },
+      store: async (drafts) => {
+        batches.push(drafts);
+        events.push(`store ${drafts.map((d) => d.content).join()}`);
+        if (batches.length === 1) await gate;
+        return appendMessages(messageDb, drafts);
+      },
+    });
+    const first = queue.submit(chat(room, 1));
+    await vi.waitFor(() => expect(events).toEqual(['admit m1', 'store m1']));
+    const later = [2, 3].map((i) => queue.submit(chat(room, i)));
+    await vi.waitFor(() => expect(events).toEqual(['admit m1', 'store m1', 'admit m2', 'admit m3']));
+    expect(queue.size).toBe(3);
+    open();
+    const results = await Promise.all([first, ...later]);
+    expect(results.map((r) => r.ok && r.message.seq)).toEqual([1, 2, 3]);
+    expect(batches.map((b) => b.map((d) => d.content))).toEqual([['m1'], ['m2', 'm3']]);
+  });
+
+  it('keeps the order of sends whose admissions are answered out of order', async () => {
+    const room = await createRoom();
+    const { queue } = probe({
+      maxDelayMs: 0,
+      // The first admission answers last.
+      admit: (drafts) => new Promise((resolve) => setTimeout(() => resolve(drafts.map(() => undefined)), drafts[0]!.content === 'm1' ? 60 : 1)),
+    });
+    const results = await Promise.all([1, 2, 3].map((i) => queue.submit(chat(room, i))));
+    expect(results.map((r) => r.ok && `${r.message.content} ${r.message.seq}`)).toEqual(['m1 1', 'm2 2', 'm3 3']);
   });
 
   it('stores the rest of a batch the database refused for one draft, failing only the bad ones', async () => {

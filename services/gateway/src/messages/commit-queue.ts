@@ -4,8 +4,9 @@ import { dataErrorCode, type AppendResult, type MessageDraft } from '@chat/store
 
 export interface CommitQueueOptions {
   /**
-   * Decides, once per batch and before it is stored, which sends may go (a rate limit):
-   * undefined lets a send go, an AppError answers it. Throwing fails the whole batch.
+   * Decides, once for the sends that arrived together and before they are stored, which may
+   * go (a rate limit): undefined lets a send go, an AppError answers it. Throwing fails all
+   * of them. Calls overlap; their answers are taken in the order they were asked.
    * @default every send goes
    */
   admit?: (drafts: MessageDraft[]) => Promise<(AppError | undefined)[]>;
@@ -18,7 +19,7 @@ export interface CommitQueueOptions {
    */
   onCommitted: (drafts: MessageDraft[], results: AppendResult[]) => void;
   logger: Logger;
-  /** Longest a send waits for company before its batch is written. */
+  /** Longest a send waits for company before it is admitted (and then stored). */
   maxDelayMs: number;
   maxBatchSize: number;
   /** Batches written at once; batches never share a room, so each room's order holds. */
@@ -32,13 +33,24 @@ interface Entry {
 }
 
 /**
- * Group commit: sends arriving within `maxDelayMs` (or while a batch is being
- * written) are stored together, one transaction per batch. A send resolves only
- * after its batch committed. A batch the database refuses for one draft's data
- * is written again one draft at a time, so only that send fails; an outage
- * fails the whole batch.
+ * Group commit in two stages. Admission: sends arriving within `maxDelayMs` are
+ * put to `admit` together (one rate-limit call), answered in the order they
+ * arrived. Storing: the admitted sends of rooms no batch is writing are stored
+ * together, one transaction per batch. A room's sends are admitted while its
+ * previous batch is being written, so its next batch stores the moment that one
+ * is done: the room's row lock in PostgreSQL does not wait for the rate limit's
+ * round trip. A send resolves only after its batch committed. A batch the
+ * database refuses for one draft's data is written again one draft at a time,
+ * so only that send fails; an outage fails the whole batch.
  */
 export class CommitQueue {
+  /** Sends waiting to be admitted. */
+  private arriving: Entry[] = [];
+  /** Sends being admitted. */
+  private admitting = 0;
+  /** Settles when every admission asked so far has been answered (they are answered in order). */
+  private admissions: Promise<void> = Promise.resolve();
+  /** Admitted sends waiting for a batch. */
   private pending: Entry[] = [];
   private readonly busyRooms = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -55,31 +67,61 @@ export class CommitQueue {
   submit(draft: MessageDraft): Promise<AppendResult> {
     if (this.closing) return Promise.reject(new AppError('unavailable', 'this gateway is shutting down; send again'));
     return new Promise((resolve, reject) => {
-      this.pending.push({ draft, resolve, reject });
-      if (this.pending.length >= this.options.maxBatchSize || this.options.maxDelayMs === 0) this.dispatch();
-      else this.timer ??= setTimeout(() => this.dispatch(), this.options.maxDelayMs);
+      this.arriving.push({ draft, resolve, reject });
+      if (this.arriving.length >= this.options.maxBatchSize || this.options.maxDelayMs === 0) this.admitArrived();
+      else this.timer ??= setTimeout(() => this.admitArrived(), this.options.maxDelayMs);
     });
   }
 
-  /** Sends accepted and not yet answered: waiting for a batch, or in one being written. */
+  /** Sends accepted and not yet answered: being admitted, waiting for a batch, or in one being written. */
   get size(): number {
-    return this.pending.length + this.writing;
+    return this.arriving.length + this.admitting + this.pending.length + this.writing;
   }
 
   /** Refuses new sends and waits until every accepted one is committed (or failed). */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      while (this.pending.length > 0 || this.inFlight.size > 0) {
+      while (this.arriving.length > 0 || this.admitting > 0 || this.pending.length > 0 || this.inFlight.size > 0) {
+        this.admitArrived();
         this.dispatch();
-        await Promise.race(this.inFlight);
+        await Promise.race(this.admitting > 0 ? [this.admissions, ...this.inFlight] : this.inFlight);
       }
     })();
     return this.closing;
   }
 
-  private dispatch(): void {
+  /** Puts the sends that arrived to `admit` in one call; its answer queues them for a batch, after every earlier admission's. */
+  private admitArrived(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.arriving.length === 0) return;
+    const group = this.arriving;
+    this.arriving = [];
+    this.admitting += group.length;
+    const { admit } = this.options;
+    // Asked now (admissions overlap), its outcome caught at once so a failure is never left unhandled.
+    const outcome = (async () => (admit ? admit(group.map((e) => e.draft)) : []))().then(
+      (verdicts) => ({ verdicts }),
+      (err: unknown) => ({ err }),
+    );
+    this.admissions = this.admissions
+      .then(() => outcome)
+      .then((answer) => {
+        this.admitting -= group.length;
+        if ('err' in answer) {
+          for (const entry of group) entry.reject(answer.err);
+          return;
+        }
+        group.forEach((entry, i) => {
+          const refusal = answer.verdicts[i];
+          if (refusal) entry.resolve({ ok: false, error: refusal });
+          else this.pending.push(entry);
+        });
+        this.dispatch();
+      });
+  }
+
+  private dispatch(): void {
     while (this.inFlight.size < this.options.maxConcurrentBatches) {
       const batch = this.takeBatch();
       if (batch.length === 0) break;
@@ -96,7 +138,7 @@ export class CommitQueue {
     }
   }
 
-  /** The oldest sends of rooms no batch is writing, keeping each room's order. */
+  /** The oldest admitted sends of rooms no batch is writing, keeping each room's order. */
   private takeBatch(): Entry[] {
     const batch: Entry[] = [];
     const rest: Entry[] = [];
@@ -114,20 +156,7 @@ export class CommitQueue {
     return batch;
   }
 
-  private async write(all: Entry[]): Promise<void> {
-    let verdicts: (AppError | undefined)[] = [];
-    try {
-      if (this.options.admit) verdicts = await this.options.admit(all.map((e) => e.draft));
-    } catch (err) {
-      for (const entry of all) entry.reject(err);
-      return;
-    }
-    const batch = all.filter((entry, i) => {
-      const refusal = verdicts[i];
-      if (refusal) entry.resolve({ ok: false, error: refusal });
-      return !refusal;
-    });
-    if (batch.length === 0) return;
+  private async write(batch: Entry[]): Promise<void> {
     let results: AppendResult[];
     try {
       results = await this.options.store(batch.map((e) => e.draft));
