@@ -5,6 +5,9 @@
  * (started with --expose-gc, so its heap is the gateway's alone), connects the
  * sockets over WebSocket from this process, joins each to one of `rooms` rooms,
  * and prints the child's heapUsed after a full GC, before and after, per socket.
+ * With HEAP_SNAPSHOT_DIR=dir it also writes heap snapshots there and prints what
+ * grew per socket by kind of object (HEAP_TOP rows, default 30); BARE=1 measures
+ * a bare Socket.IO server on the Redis adapter instead.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +16,7 @@ import { createMigratedDatabase, startPostgres, startRedis } from '@chat/testkit
 import { call, connect, ok, type ChatSocket } from './client.js';
 import { addMember, createRoom, createUser, tokenFor } from './fixtures.js';
 import { startTestGateway } from './harness.js';
+import { heapByConstructor, heapGrowth } from './heap-snapshot.js';
 
 /** A bare Socket.IO server on the Redis adapter (BARE=1), for comparison: joins rooms, nothing else. */
 async function bareServer(redisUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
@@ -100,6 +104,15 @@ if (process.argv[2] === '--gateway') {
   console.log(
     JSON.stringify({ sockets, rooms: roomCount, heapBeforeMB: +(before / 2 ** 20).toFixed(1), heapAfterMB: +(after / 2 ** 20).toFixed(1), bytesPerSocket: Math.round((after - before) / sockets) }),
   );
+  const dir = process.env.HEAP_SNAPSHOT_DIR;
+  if (dir) {
+    // The snapshots were written by the heap() calls above: 1 before the sockets, 2 with them.
+    const growth = heapGrowth(await heapByConstructor(`${dir}/heap-1.heapsnapshot`), await heapByConstructor(`${dir}/heap-2.heapsnapshot`), sockets);
+    const total = growth.reduce((sum, g) => sum + g.bytesPerUnit, 0);
+    console.log(`| bytes per socket | objects per socket | kind (V8 type and constructor) |\n| ---: | ---: | --- |`);
+    for (const g of growth.slice(0, Number(process.env.HEAP_TOP ?? 30))) console.log(`| ${g.bytesPerUnit.toFixed(0)} | ${g.countPerUnit.toFixed(2)} | ${g.name} |`);
+    console.log(`| ${total.toFixed(0)} | | all (the snapshots' own count) |`);
+  }
   for (const s of open) s.close();
   child.disconnect();
   await new Promise((r) => child.once('exit', r));
