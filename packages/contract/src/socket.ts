@@ -94,7 +94,7 @@ export type TypingEvent = z.infer<typeof typingEventSchema>;
 export const aiDeltaEventSchema = z.object({ roomId: uuidSchema, requestId: z.string(), delta: z.string() });
 export type AiDeltaEvent = z.infer<typeof aiDeltaEventSchema>;
 
-/** A user's read cursor moved (sent to their other sockets, on every replica). */
+/** A user's read cursor moved with `room:read` on one of their sockets (sent to the others, on every replica). */
 export const roomReadEventSchema = z.object({ roomId: uuidSchema, readSeq: seqSchema });
 export type RoomReadEvent = z.infer<typeof roomReadEventSchema>;
 

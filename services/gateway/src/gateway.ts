@@ -227,7 +227,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
         messages,
         typing,
         runCommand: createCommandRunner({ queues, limits, rooms: store.rooms, logger: base }),
-        onSent: (socket, roomId, seq) => readOnSend(cursors, readBroadcast, socket, roomId, seq),
+        onSent: (socket, roomId, seq) => readOnSend(cursors, socket, roomId, seq),
       }),
     ],
     recheck: (tokenId, userId) => revocations.check(tokenId, userId),

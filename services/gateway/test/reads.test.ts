@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReactionEvent, RoomReadEvent, UserRef } from '@chat/contract';
+import type { Message, ReactionEvent, RoomReadEvent, UserRef } from '@chat/contract';
 import type { Orm } from '@chat/store';
 import { startRedis, waitFor, type RedisServer } from '@chat/testkit';
 import { useTestDatabase } from '@chat/testkit/vitest';
@@ -85,20 +85,25 @@ describe('room:read', () => {
     expect(ok(await call(phone, 'room:read', { roomId, seq: 5 }))).toEqual({ ok: true, readSeq: 8 });
   });
 
-  it("moves the sender's cursor to what they send, and tells their other sockets", async () => {
+  it("moves the sender's cursor to what they send; their socket in the room gets the message, and no room:read", async () => {
     const [joy, kim] = [await createUser(orm, 'joy'), await createUser(orm, 'kim')];
     const roomId = await createRoom(orm, joy, [kim]);
     await seed(roomId, kim, 3);
     const [laptop, phone] = [await open(joy), await open(joy)];
     ok(await call(laptop, 'room:join', { roomId }));
+    ok(await call(phone, 'room:join', { roomId }));
     const phoneSaw: RoomReadEvent[] = [];
+    const phoneGot: Message[] = [];
     phone.on('room:read', (e) => phoneSaw.push(e));
+    phone.on('message', (m) => phoneGot.push(m));
     const sent = ok(await call(laptop, 'message:send', { roomId, content: 'read all that', clientId: randomUUID() }));
     if (!('message' in sent)) throw new Error('expected a message');
     expect(sent.message.seq).toBe(4);
-    await waitFor('the phone to hear of it', () => phoneSaw.length === 1);
-    expect(phoneSaw).toEqual([{ roomId, readSeq: 4 }]);
     await waitFor('the cursor to be written', async () => (await storedCursor(roomId, joy.id)) === 4, 5_000);
+    expect(phoneGot.map((m) => [m.seq, m.sender?.id])).toEqual([[4, joy.id]]);
+    expect(phoneSaw).toEqual([]);
+    // The phone asks where the cursor is: the send moved it.
+    expect(ok(await call(phone, 'room:read', { roomId, seq: 2 }))).toEqual({ ok: true, readSeq: 4 });
   });
 
   it('answers bad input with the contract errors: beyond the last seq, a room of others, no such room, a malformed payload', async () => {

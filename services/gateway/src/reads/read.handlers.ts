@@ -20,11 +20,12 @@ export interface ReadHandlerDeps {
 
 /**
  * What a user sends they have read: a stored chat message moves its sender's cursor to it (written
- * coalesced like any other), and their other sockets hear of it as of any read.
+ * coalesced like any other). No `room:read` goes out for it: their sockets in the room receive the
+ * message itself, from them, and the others read the cursor with the room list. (A broadcast per
+ * send cost every sender a sharded publish a quarter second, as much Redis work as the messages.)
  */
-export function readOnSend(cursors: CursorWriter, broadcast: ReadBroadcast, socket: GatewaySocket, roomId: string, seq: number): void {
-  const { user } = socket.data;
-  if (cursors.note(roomId, user.id, seq)) broadcast.moved(user.id, roomId, seq, socket.id);
+export function readOnSend(cursors: CursorWriter, socket: GatewaySocket, roomId: string, seq: number): void {
+  cursors.note(roomId, socket.data.user.id, seq);
 }
 
 /** `room:read` (read cursors, on every device of the user) and `reaction:set`. */
