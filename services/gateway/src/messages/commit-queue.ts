@@ -118,7 +118,9 @@ export class CommitQueue {
           else this.pending.push(entry);
         });
         this.dispatch();
-      });
+      })
+      // Never rejected: a later admission must not wait on a broken chain.
+      .catch((err: unknown) => this.log.error({ err: safeError(err) }, 'admitting sends failed'));
   }
 
   private dispatch(): void {
