@@ -230,9 +230,18 @@ describe('@chat/client against the cluster', () => {
     expect(await laptop.client.markRead(room.id, 1)).toBe(last.seq);
     await expect(laptop.client.markRead(room.id, last.seq + 50)).rejects.toMatchObject({ code: 'validation' });
 
+    // A message the user sends on the laptop moves the cursor; the phone, in the room, sees it arrive from them.
+    await Promise.all([phone.join(room.id), laptop.client.join(room.id)]);
+    const phoneGot: Message[] = [];
+    phone.on('message', (m) => phoneGot.push(m));
+    const mine = await laptop.client.send(room.id, 'read up to here');
+    const mineSeq = 'message' in mine ? mine.message.seq : -1;
+    await waitFor('the phone to get it', () => phoneGot.some((m) => m.seq === mineSeq));
+    expect(phone.readSeq(room.id)).toBe(mineSeq);
+    expect(phoneReads).toHaveLength(1);
+
     const benHeard: ReactionEvent[] = [];
     ben.client.on('reaction', (e) => benHeard.push(e));
-    await laptop.client.join(room.id);
     expect(await laptop.client.react(room.id, last.id, '👍', true)).toEqual({ emoji: '👍', count: 1 });
     // A retry changes nothing, and is not told again.
     expect(await laptop.client.react(room.id, last.id, '👍', true)).toEqual({ emoji: '👍', count: 1 });

@@ -60,7 +60,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       socket: () => this.socket,
       liveRooms: () => new Set([...this.rooms].filter(([, room]) => room.live).map(([roomId]) => roomId)),
       stored: (message) => {
-        // The server moved our cursor to the message we sent (and told our other devices).
+        // The server moved our cursor to the message we sent.
         if (message.type === 'message') this.reads.observe(message.roomId, message.seq);
         this.rooms.get(message.roomId)?.add(message);
       },
@@ -218,7 +218,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return this.reads.mark(roomId, seq);
   }
 
-  /** The read cursor of a room as this client knows it (marked here, told by another device, or moved by a send here); 0 when unknown. */
+  /** The read cursor of a room as this client knows it (marked here, told by another device, or moved by one of this user's messages); 0 when unknown. */
   readSeq(roomId: string): number {
     return this.reads.get(roomId);
   }
@@ -261,7 +261,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         },
         history: (query) => this.rest.history({ params: { roomId }, query }),
         connected: () => this.socket?.connected === true,
-        deliver: (message) => this.emit('message', message),
+        deliver: (message) => {
+          // Our own message, sent here or on another device: the server moved our cursor to it.
+          if (message.type === 'message' && message.sender?.id === this.userValue?.id) this.reads.observe(message.roomId, message.seq);
+          this.emit('message', message);
+        },
         joined: (result) => {
           this.emit('joined', { roomId, ...result });
           this.sends.flush();
