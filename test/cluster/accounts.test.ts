@@ -1,47 +1,39 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DELETED_USERNAME } from '@chat/contract';
-import { call, connectError, disconnection, ok, type ChatSocket } from '../../services/gateway/test/support/client.js';
+import { call, connectError, disconnection, ok } from '../../services/gateway/test/support/client.js';
 import { latestMessages, roomWith } from '../support/users.js';
 import { startChatCluster, type ChatCluster } from './support/cluster.js';
 
 const CAP = 3;
 let chat: ChatCluster;
-const opened: ChatSocket[] = [];
 
 beforeAll(async () => {
   chat = await startChatCluster(2, { MAX_SOCKETS_PER_USER: String(CAP) });
 });
 afterAll(async () => {
-  for (const socket of opened) socket.close();
   await chat?.stop();
 });
-
-async function on(replica: number, token: string): Promise<ChatSocket> {
-  const socket = await chat.connectTo(chat.replicaIds[replica]!, token);
-  opened.push(socket);
-  return socket;
-}
 
 describe('accounts across replicas', () => {
   it(`caps one user's sockets across the gateways: ${CAP} on two gateways, the next refused rate_limited through nginx`, async () => {
     const amy = await chat.register('amy');
-    const sockets = [await on(0, amy.token), await on(1, amy.token), await on(1, amy.token)];
+    const sockets = [await chat.on(0, amy.token), await chat.on(1, amy.token), await chat.on(1, amy.token)];
     expect(new Set(sockets.map((s) => s.io.engine.id!.split('.')[0])).size).toBe(2);
     const refused = await connectError(chat.url, amy.token);
     expect(refused.message).toBe('rate_limited');
     expect(refused.data).toMatchObject({ code: 'rate_limited', retryAfterMs: 10_000 });
     // Someone else is not held to amy's count; and a socket amy closes gives its place back.
     const bob = await chat.register('bob');
-    expect((await on(0, bob.token)).connected).toBe(true);
+    expect((await chat.on(0, bob.token)).connected).toBe(true);
     sockets[0]!.close();
     await new Promise((r) => setTimeout(r, 300));
-    expect((await on(0, amy.token)).connected).toBe(true);
+    expect((await chat.on(0, amy.token)).connected).toBe(true);
   });
 
   it('DELETE /api/me ends the sockets on every gateway with session:ended deleted; the token is refused; the messages stay as "deleted user"', async () => {
     const [cy, di] = [await chat.register('cy'), await chat.register('di')];
     const roomId = await roomWith([di, cy]);
-    const [gw1, gw2] = [await on(0, cy.token), await on(1, cy.token)];
+    const [gw1, gw2] = [await chat.on(0, cy.token), await chat.on(1, cy.token)];
     ok(await call(gw1, 'room:join', { roomId }));
     ok(await call(gw1, 'message:send', { roomId, content: 'soon gone', clientId: 'cy-1' }));
     const told: unknown[] = [];

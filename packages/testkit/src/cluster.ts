@@ -3,7 +3,7 @@ import { startNginx, type NginxServer } from './nginx.js';
 import { startRedisCluster, type RedisCluster } from './redis-cluster.js';
 import { startRedis, type RedisServer } from './redis.js';
 import { startService, type RunningService } from './services.js';
-import { testkitEnv } from './env.js';
+import { testkitEnv } from './testkit.config.js';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef';
 

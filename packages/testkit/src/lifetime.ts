@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { testkitEnv } from './env.js';
+import { testkitEnv } from './testkit.config.js';
 
 /**
  * What this process started must not outlive it, however it ends:

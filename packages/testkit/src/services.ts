@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { freePort, waitFor, WaitAborted } from './ports.js';
 import { startProcess, type ManagedProcess } from './process.js';
 import { repoRoot } from './nginx.js';
-import { testkitEnv } from './env.js';
+import { testkitEnv } from './testkit.config.js';
 
 export type ServiceName = 'api' | 'gateway' | 'bot-worker';
 

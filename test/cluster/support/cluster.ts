@@ -16,6 +16,8 @@ export interface ChatCluster {
   replicaIds: string[];
   /** A socket through nginx that landed on `replicaId` (new sessions are spread, so a few tries do it). */
   connectTo(replicaId: string, token: string, options?: ConnectOptions): Promise<ChatSocket>;
+  /** `connectTo` the `replica`th gateway; the socket is closed by `stop`. */
+  on(replica: number, token: string): Promise<ChatSocket>;
   stop(): Promise<void>;
 }
 
@@ -37,12 +39,14 @@ export async function startChatCluster(
     echo: process.env.CLUSTER_ECHO === '1',
   });
   const url = cluster.url;
-  return {
+  const opened: ChatSocket[] = [];
+  const replicaIds = cluster.gateways.map((g) => g.env.REPLICA_ID!);
+  const chat: ChatCluster = {
     cluster,
     url,
     register: (prefix) => registerUser(url, prefix),
     login: (username) => loginUser(url, username),
-    replicaIds: cluster.gateways.map((g) => g.env.REPLICA_ID!),
+    replicaIds,
     connectTo: async (replicaId, token, options = {}) => {
       // nginx sends a new session to the gateway with the fewest active connections in
       // its pool, where only WebSocket sessions stay (a polling session's later requests
@@ -61,7 +65,13 @@ export async function startChatCluster(
       }
       throw new Error(`no session landed on ${replicaId} in 30 tries`);
     },
+    on: async (replica, token) => {
+      const socket = await chat.connectTo(replicaIds[replica]!, token);
+      opened.push(socket);
+      return socket;
+    },
     stop: async () => {
+      for (const socket of opened) socket.close();
       await cluster.stop();
       // CLUSTER_LOG_DIR=/some/dir keeps each process's output for a look after the run.
       const dir = process.env.CLUSTER_LOG_DIR;
@@ -72,4 +82,5 @@ export async function startChatCluster(
       }
     },
   };
+  return chat;
 }
