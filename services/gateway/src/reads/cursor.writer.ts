@@ -49,15 +49,14 @@ export class CursorWriter {
     return known;
   }
 
-  /** Moves the user's cursor to `seq` at the next write; false when a seq as high is pending already. */
-  note(roomId: string, userId: string, seq: number): boolean {
+  /** Moves the user's cursor to `seq` at the next write (nothing when a seq as high is pending already). */
+  note(roomId: string, userId: string, seq: number): void {
     const key = `${userId}|${roomId}`;
     const current = this.pending.get(key);
-    if (current && current.seq >= seq) return false;
+    if (current && current.seq >= seq) return;
     this.pending.set(key, { roomId, userId, seq });
     if (seq > (this.knownSeq.get(key) ?? 0)) this.knowSeq(key, seq);
     this.schedule();
-    return true;
   }
 
   /** Writes every pending cursor now; rejects (keeping them) if PostgreSQL cannot take them. */
