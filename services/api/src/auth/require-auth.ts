@@ -1,7 +1,7 @@
 import koaJwt from 'koa-jwt';
 import type { Middleware } from 'koa';
 import { AppError } from '@chat/contract';
-import { JWT_ALGORITHM, REVOKED_MESSAGES, claimsToToken, type Revocations } from '@chat/runtime';
+import { JWT_ALGORITHM, REVOKED_MESSAGES, claimsToToken, jwtKey, type Revocations } from '@chat/runtime';
 import type { ApiState } from '../context.js';
 
 /** What koa-jwt throws when `isRevoked` says yes. */
@@ -22,7 +22,8 @@ function reasonOf(original: unknown): AppError {
  */
 export function requireAuth(secret: string, revocations: Revocations): Middleware<ApiState> {
   const verify = koaJwt({
-    secret,
+    // koa-jwt hands it to jsonwebtoken, which takes a KeyObject (its types say string or Buffer).
+    secret: jwtKey(secret) as unknown as Buffer,
     algorithms: [JWT_ALGORITHM],
     key: 'jwt',
     isRevoked: async (_ctx, claims) => {
