@@ -1,7 +1,7 @@
 import type { Message } from '@chat/contract';
 import { createMessageDb } from './messages/message.db.js';
 import { findJobReply, findMessages, findSentMessage, type HistoryPage } from './messages/message.history.js';
-import { appendMessage, appendMessages, type AppendResult, type MessageDraft, type StoredMessage } from './messages/message.store.js';
+import { appendMessage, appendMessages, type AppendedMessage, type AppendResult, type MessageDraft, type StoredMessage } from './messages/message.store.js';
 import type { Orm } from './orm.js';
 import { createReactionStore, type ReactionStore } from './reads/reaction.store.js';
 import { createReadStore, type ReadStore } from './reads/read.store.js';
@@ -17,7 +17,7 @@ export interface MessageStore {
   /** Stores drafts in one statement (see appendMessages); results in the drafts' order. */
   append(drafts: MessageDraft[]): Promise<AppendResult[]>;
   /** Stores one draft, or throws why it could not. */
-  appendOne(draft: MessageDraft): Promise<{ created: boolean } & StoredMessage>;
+  appendOne(draft: MessageDraft): Promise<AppendedMessage>;
   /** A page in ascending seq; without before/after, the latest `limit`. */
   page(roomId: string, page: HistoryPage): Promise<Message[]>;
   /** What a retried send with this clientId returns. */
@@ -50,7 +50,7 @@ export interface StoreOptions {
 export function createStore(orm: Orm, options: StoreOptions = {}): Store {
   const db = createMessageDb(orm, { max: options.messagePoolMax });
   return {
-    users: createUserStore(orm),
+    users: createUserStore(orm, db),
     revocations: createRevocationStore(orm),
     rooms: createRoomStore(orm, db),
     messages: {

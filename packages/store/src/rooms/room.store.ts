@@ -56,6 +56,23 @@ export interface RoomStore {
 
 const roomNotFound = (): AppError => AppError.notFound('room not found');
 
+interface RoomForMemberRow {
+  id: string;
+  name: string;
+  description: string;
+  owner_id: string;
+  member_count: number;
+  created_at: Date;
+  member: boolean;
+}
+
+/** The room (its member count as RoomEntity's formula counts it) and whether the user is a member. */
+const ROOM_FOR_MEMBER = `
+  select r.id, r.name, r.description, r.owner_id, r.created_at,
+         (select count(*)::int from memberships m where m.room_id = r.id) as member_count,
+         exists (select 1 from memberships m where m.room_id = r.id and m.user_id = $2) as member
+    from rooms r where r.id = $1`;
+
 export function createRoomStore(orm: Orm, db: MessageDb): RoomStore {
   const find = async (roomId: string): Promise<Room | undefined> => {
     const row = await entityManager(orm).findOne(RoomEntity, { id: roomId });
@@ -88,11 +105,12 @@ export function createRoomStore(orm: Orm, db: MessageDb): RoomStore {
     find,
     get,
 
+    // Every socket's room:join asks it: one prepared statement on the message path's pool, no entities.
     async forMember(roomId, userId) {
-      const [room, member] = await Promise.all([find(roomId), isMember(roomId, userId)]);
-      if (!room) throw roomNotFound();
-      if (!member) throw AppError.forbidden('join the room first (POST /api/rooms/:roomId/join)');
-      return room;
+      const [row] = await db.query<RoomForMemberRow>('chat_room_for_member', ROOM_FOR_MEMBER, [roomId, userId]);
+      if (!row) throw roomNotFound();
+      if (!row.member) throw AppError.forbidden('join the room first (POST /api/rooms/:roomId/join)');
+      return { id: row.id, name: row.name, description: row.description, ownerId: row.owner_id, memberCount: row.member_count, createdAt: row.created_at.toISOString() };
     },
 
     async members(roomId) {

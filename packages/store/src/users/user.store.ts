@@ -2,6 +2,7 @@ import { AppError, DELETED_USERNAME, type User } from '@chat/contract';
 import { raw } from '@mikro-orm/postgresql';
 import { entityManager } from '../context.js';
 import { UserEntity, type UserRow } from '../entities.js';
+import type { MessageDb } from '../messages/message.db.js';
 import type { Orm } from '../orm.js';
 import { isUniqueViolation } from '../pg-errors.js';
 
@@ -16,6 +17,15 @@ export const toUser = (row: Pick<UserRow, 'id' | 'username' | 'createdAt'>): Use
   username: row.username,
   createdAt: row.createdAt.toISOString(),
 });
+
+interface UserSqlRow {
+  id: string;
+  username: string;
+  created_at: Date;
+}
+
+const USER_COLUMNS = 'id, username, created_at';
+const fromSql = (row: UserSqlRow): User => ({ id: row.id, username: row.username, createdAt: row.created_at.toISOString() });
 
 export interface UserStore {
   /** Inserts a user; a name taken in any letter case is a `conflict` (the unique index decides races). */
@@ -33,7 +43,7 @@ export interface UserStore {
   delete(id: string): Promise<boolean>;
 }
 
-export function createUserStore(orm: Orm): UserStore {
+export function createUserStore(orm: Orm, db: MessageDb): UserStore {
   return {
     async create(username, passwordHash) {
       const em = entityManager(orm);
@@ -57,15 +67,21 @@ export function createUserStore(orm: Orm): UserStore {
       return row ? { user: toUser(row), passwordHash: row.passwordHash } : undefined;
     },
 
+    // The handshake (an account still live) and every room:join (the room's online users) ask these:
+    // prepared statements on the message path's pool, no entities.
     async findById(id) {
-      const row = await entityManager(orm).findOne(UserEntity, { id, deletedAt: null });
-      return row ? toUser(row) : undefined;
+      const [row] = await db.query<UserSqlRow>('chat_user_by_id', `select ${USER_COLUMNS} from users where id = $1 and deleted_at is null`, [id]);
+      return row ? fromSql(row) : undefined;
     },
 
     async findByIds(ids) {
       if (ids.length === 0) return [];
-      const rows = await entityManager(orm).find(UserEntity, { id: { $in: [...ids] }, deletedAt: null }, { orderBy: { username: 'asc' } });
-      return rows.map(toUser);
+      const rows = await db.query<UserSqlRow>(
+        'chat_users_by_ids',
+        `select ${USER_COLUMNS} from users where id = any($1::uuid[]) and deleted_at is null order by username`,
+        [[...ids]],
+      );
+      return rows.map(fromSql);
     },
 
     async delete(id) {
