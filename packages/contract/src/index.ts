@@ -9,3 +9,4 @@ export * from './routes.js';
 export * from './rest-client.js';
 export * from './openapi.js';
 export * from './asyncapi.js';
+export * from './message-text.js';

@@ -1,9 +1,12 @@
 import { createSubscriber, decodeControl, decodeRoomPayload, redisKeys, ShardedSubscriptions, type ControlEvent, type RoomEvent } from '@chat/runtime';
 import type { Message } from '@chat/contract';
 
+/** A room event with its messages parsed. */
+export type RecordedEvent = Exclude<RoomEvent, { kind: 'messages' }> | { kind: 'messages'; messages: Message[] };
+
 export interface RoomRecording {
   /** Every event on the room's channel, in arrival order. */
-  events: RoomEvent[];
+  events: RecordedEvent[];
   /** The stored messages among them. */
   messages(): Message[];
 }
@@ -24,10 +27,12 @@ export async function recordChannels(redisUrl: string) {
   return {
     control,
     async room(roomId: string): Promise<RoomRecording> {
-      const events: RoomEvent[] = [];
+      const events: RecordedEvent[] = [];
       await channels.subscribe(redisKeys.roomChannel(roomId), (payload) => {
         const decoded = decodeRoomPayload(payload);
-        if (decoded?.origin === 'api') events.push(decoded.event);
+        if (decoded?.origin !== 'api') return;
+        const { event } = decoded;
+        events.push(event.kind === 'messages' ? { kind: 'messages', messages: event.messages.map((text) => text.message) } : event);
       });
       return { events, messages: () => events.flatMap((e) => (e.kind === 'messages' ? e.messages : [])) };
     },

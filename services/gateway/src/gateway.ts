@@ -37,6 +37,7 @@ import { ReadBroadcast } from './reads/read.broadcast.js';
 import { readEventListeners, readOnSend } from './reads/read.handlers.js';
 import { PendingAnswers, type AckContext } from './socket/ack.js';
 import { coalesceWebSocketWrites } from './socket/coalesce-writes.js';
+import { rawJsonParser } from './socket/raw-json.js';
 import { socketSetup } from './socket/connection.js';
 import { gateNewSessions } from './socket/new-session-gate.js';
 import { originGuard } from './socket/origin.js';
@@ -111,6 +112,8 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps, gateway
     pingTimeout: options.pingTimeoutMs,
     cors: { origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: true },
     allowRequest: originGuard(config.corsOrigins),
+    // Stored messages go out as the JSON text PostgreSQL wrote (socket/raw-json.ts).
+    parser: rawJsonParser,
     // Sharded pub/sub, a channel per room (dynamic): a broadcast into a room reaches only the replicas that hold it.
     adapter: createShardedAdapter(redis, deps.subscriber, { channelPrefix: redisKeys.adapterPrefix, subscriptionMode: 'dynamic' }),
   });

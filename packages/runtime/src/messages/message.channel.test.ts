@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, startRedisCluster, waitFor, type RedisCluster, type RedisServer } from '@chat/testkit';
-import type { Message } from '@chat/contract';
+import { MessageText, type Message } from '@chat/contract';
 import { createRedis, createSubscriber, type RedisTarget } from '../redis/client.js';
 import { redisKeys } from '../redis/keys.js';
 import { decodeControl, publishControl } from './control.channel.js';
@@ -27,7 +27,7 @@ const message = (roomId: string, seq = 1): Message => ({
   clientId: null,
   timestamp: new Date().toISOString(),
 });
-const stored = (m: Message) => ({ message: m, json: JSON.stringify(m) });
+const stored = (m: Message): MessageText => MessageText.fromMessage(m);
 
 describe.each([
   ['a single Redis', (): RedisTarget => ({ url: redis.url })],
@@ -63,7 +63,7 @@ describe.each([
       await waitFor('every event', () => [...got.values()].every((events) => events.length === 3) && controls.length === 1);
       for (const roomId of rooms) {
         expect(got.get(roomId)).toEqual([
-          { kind: 'messages', messages: sent.filter((s) => s.message.roomId === roomId).map((s) => s.message) },
+          { kind: 'messages', messages: sent.filter((s) => s.roomId === roomId) },
           { kind: 'delta', delta: { roomId, requestId: 'r1', delta: 'Hel' } },
           { kind: 'leave', leave: { roomId, userId: 'u1' } },
         ]);
@@ -88,7 +88,9 @@ describe('room payloads', () => {
   const roomId = randomUUID();
   it('decode to their origin and event', () => {
     const m = message(roomId, 7);
-    expect(decodeRoomPayload(encodeRoomMessages('api', roomId, [JSON.stringify(m)]).payload)).toEqual({ origin: 'api', event: { kind: 'messages', messages: [m] } });
+    const decoded = decodeRoomPayload(encodeRoomMessages('api', roomId, [JSON.stringify(m)]).payload);
+    expect(decoded).toEqual({ origin: 'api', event: { kind: 'messages', messages: [{ json: JSON.stringify(m), roomId, seq: 7 }] } });
+    expect(decoded?.event.kind === 'messages' && decoded.event.messages[0]!.message).toEqual(m);
     expect(decodeRoomPayload(encodeRoomLeave('api', { roomId, userId: 'u' }).payload)).toEqual({ origin: 'api', event: { kind: 'leave', leave: { roomId, userId: 'u' } } });
     const delta = { roomId, requestId: 'q', delta: ' world' };
     expect(decodeRoomPayload(encodeRoomDelta('bot-worker', delta).payload)).toEqual({ origin: 'bot-worker', event: { kind: 'delta', delta } });

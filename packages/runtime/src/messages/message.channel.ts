@@ -1,4 +1,4 @@
-import type { AiDeltaEvent, Message } from '@chat/contract';
+import { readMessageTexts, type AiDeltaEvent, type MessageText } from '@chat/contract';
 import type { RedisClient } from '../redis/client.js';
 import { redisKeys } from '../redis/keys.js';
 
@@ -52,12 +52,12 @@ export async function publishRoomMessages(redis: Pick<RedisClient, 'spublish'>, 
 }
 
 /** Publishes stored messages of any rooms, one payload per room. */
-export async function publishMessages(redis: Pick<RedisClient, 'spublish'>, origin: string, messages: readonly { message: Message; json: string }[]): Promise<void> {
+export async function publishMessages(redis: Pick<RedisClient, 'spublish'>, origin: string, messages: readonly Pick<MessageText, 'roomId' | 'json'>[]): Promise<void> {
   const byRoom = new Map<string, string[]>();
-  for (const { message, json } of messages) {
-    const jsons = byRoom.get(message.roomId);
+  for (const { roomId, json } of messages) {
+    const jsons = byRoom.get(roomId);
     if (jsons) jsons.push(json);
-    else byRoom.set(message.roomId, [json]);
+    else byRoom.set(roomId, [json]);
   }
   await Promise.all([...byRoom].map(([roomId, jsons]) => publishRoomMessages(redis, origin, roomId, jsons)));
 }
@@ -68,10 +68,8 @@ export async function publishRoomLeave(redis: Pick<RedisClient, 'spublish'>, ori
   await redis.spublish(channel, payload);
 }
 
-export type RoomEvent = { kind: 'messages'; messages: Message[] } | { kind: 'delta'; delta: AiDeltaEvent } | { kind: 'leave'; leave: RoomLeave };
+export type RoomEvent = { kind: 'messages'; messages: MessageText[] } | { kind: 'delta'; delta: AiDeltaEvent } | { kind: 'leave'; leave: RoomLeave };
 
-const isMessage = (value: unknown): value is Message =>
-  typeof value === 'object' && value !== null && typeof (value as Message).roomId === 'string' && typeof (value as Message).seq === 'number';
 const isLeave = (value: unknown): value is RoomLeave =>
   typeof value === 'object' && value !== null && typeof (value as RoomLeave).roomId === 'string' && typeof (value as RoomLeave).userId === 'string';
 const isDelta = (value: unknown): value is AiDeltaEvent =>
@@ -80,22 +78,27 @@ const isDelta = (value: unknown): value is AiDeltaEvent =>
 /**
  * The event of a payload and who published it, or undefined when it is not one of ours.
  * Our own services publish on these channels, so an event is only checked for what
- * delivery reads (`roomId`, and a message's `seq`), not parsed against the whole schema again.
+ * delivery reads (`roomId`, and a message's `seq`), not parsed against the whole schema again;
+ * messages in the form PostgreSQL writes them are not parsed at all (MessageText).
  */
 export function decodeRoomPayload(payload: string): { origin: string; event: RoomEvent } | undefined {
   const first = payload.indexOf(' ');
   const second = first > 0 ? payload.indexOf(' ', first + 1) : -1;
   if (second < 0) return undefined;
   const kind = payload.slice(first + 1, second);
+  const origin = payload.slice(0, first);
+  const body = payload.slice(second + 1);
+  if (kind === 'messages') {
+    const messages = readMessageTexts(body);
+    return messages ? { origin, event: { kind, messages } } : undefined;
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(payload.slice(second + 1));
+    parsed = JSON.parse(body);
   } catch (err) {
     if (err instanceof SyntaxError) return undefined;
     throw err;
   }
-  const origin = payload.slice(0, first);
-  if (kind === 'messages' && Array.isArray(parsed) && parsed.every(isMessage)) return { origin, event: { kind, messages: parsed } };
   if (kind === 'delta' && isDelta(parsed)) return { origin, event: { kind, delta: parsed } };
   if (kind === 'leave' && isLeave(parsed)) return { origin, event: { kind, leave: { roomId: parsed.roomId, userId: parsed.userId } } };
   return undefined;

@@ -1,4 +1,4 @@
-import { AppError, type BotName, type Message, type UserRef } from '@chat/contract';
+import { AppError, MessageText, type BotName, type UserRef } from '@chat/contract';
 import type { MessageDb } from './message.db.js';
 
 export type MessageDraft =
@@ -6,18 +6,29 @@ export type MessageDraft =
   | { roomId: string; type: 'system'; content: string }
   | { roomId: string; type: 'bot'; content: string; botName: BotName; jobId: string };
 
-/** A stored message, and the JSON text PostgreSQL made of it (`chat_message_json`): what goes on the wire as is. */
-export interface StoredMessage {
-  message: Message;
-  json: string;
+/**
+ * A stored message as the JSON text PostgreSQL made of it (`chat_message_json`), which goes on the
+ * wire as is, with its room and seq; `message` parses it when something needs the whole message.
+ */
+export type StoredMessage = MessageText;
+
+/** A draft stored (or found stored before: `created` false). */
+export class AppendedMessage extends MessageText {
+  readonly ok = true as const;
+
+  constructor(
+    text: MessageText,
+    /** false when an earlier send with the same clientId/jobId was returned */
+    readonly created: boolean,
+  ) {
+    super(text.json, text.roomId, text.seq);
+  }
 }
 
-export type AppendResult =
-  | ({ ok: true; /** false when an earlier send with the same clientId/jobId was returned */ created: boolean } & StoredMessage)
-  | { ok: false; error: AppError };
+export type AppendResult = AppendedMessage | { ok: false; error: AppError };
 
-/** A row of `chat_message_json`'s text as the contract's message (PostgreSQL wrote it; it is not parsed again). */
-export const storedMessage = (json: string): StoredMessage => ({ message: JSON.parse(json) as Message, json });
+/** A row of `chat_message_json`'s text (PostgreSQL wrote it; it is not parsed here). */
+export const storedMessage = (json: string): StoredMessage => MessageText.of(json);
 
 const nulField = (d: MessageDraft): 'content' | 'clientId' | undefined =>
   d.content.includes('\u0000') ? 'content' : d.type === 'message' && d.clientId.includes('\u0000') ? 'clientId' : undefined;
@@ -55,7 +66,7 @@ export async function appendMessages(db: MessageDb, drafts: MessageDraft[]): Pro
       const index = sent[row.ord - 1]!;
       results[index] =
         row.outcome === 'created' || row.outcome === 'existing'
-          ? { ok: true, created: row.outcome === 'created', ...storedMessage(row.message!) }
+          ? new AppendedMessage(storedMessage(row.message!), row.outcome === 'created')
           : { ok: false, error: row.outcome === 'forbidden' ? AppError.forbidden('you are no longer a member of this room') : AppError.notFound('room not found') };
     }
   }
@@ -63,7 +74,7 @@ export async function appendMessages(db: MessageDb, drafts: MessageDraft[]): Pro
 }
 
 /** Stores one draft; throws the AppError if it could not be stored. */
-export async function appendMessage(db: MessageDb, draft: MessageDraft): Promise<{ created: boolean } & StoredMessage> {
+export async function appendMessage(db: MessageDb, draft: MessageDraft): Promise<AppendedMessage> {
   const [result] = await appendMessages(db, [draft]);
   if (!result?.ok) throw result?.error ?? new AppError('internal', 'message not stored');
   return result;

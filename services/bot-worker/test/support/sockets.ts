@@ -24,7 +24,7 @@ export async function startSocketReplica(redisUrl: string): Promise<SocketReplic
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(http);
   const onPayload = (payload: string): void => {
     const event = decodeRoomPayload(payload)?.event;
-    if (event?.kind === 'messages') for (const m of event.messages) io.to(chatRoom(m.roomId)).emit('message', m);
+    if (event?.kind === 'messages') for (const text of event.messages) io.to(chatRoom(text.roomId)).emit('message', text.message);
     if (event?.kind === 'delta') io.to(chatRoom(event.delta.roomId)).emit('ai:delta', event.delta);
   };
   io.use((socket, next) => {

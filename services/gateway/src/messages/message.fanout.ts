@@ -1,6 +1,8 @@
+import { MessageText, type Message } from '@chat/contract';
 import { chatRoom, decodeRoomPayload, publishMessages, redisKeys, safeError, type Logger, type RedisClient, type ShardedSubscriptions } from '@chat/runtime';
 import type { MessageStore, RoomStore, StoredMessage } from '@chat/store';
 import { localSocketsOf } from '../socket/local-sockets.js';
+import { rawJson } from '../socket/raw-json.js';
 import type { GatewayServer } from '../socket/types.js';
 import { RoomSequencer } from './room-sequencer.js';
 
@@ -56,7 +58,7 @@ export function createMessageFanout(deps: MessageFanoutDeps): MessageFanout {
       return;
     }
     const { event } = decoded;
-    if (event.kind === 'messages') for (const message of event.messages) sequencer.push(message);
+    if (event.kind === 'messages') for (const text of event.messages) sequencer.push(text);
     else if (event.kind === 'delta') server.local.to(chatRoom(event.delta.roomId)).emit('ai:delta', event.delta);
     else {
       // A REST leave: the user's sockets here leave the room (their presence and typing there end with it).
@@ -66,19 +68,20 @@ export function createMessageFanout(deps: MessageFanoutDeps): MessageFanout {
     }
   };
 
-  const sequencer = new RoomSequencer({
+  const sequencer = new RoomSequencer<MessageText>({
     logger: deps.logger,
     gapTimeoutMs: deps.gapTimeoutMs,
-    deliver: (message) => {
-      const room = chatRoom(message.roomId);
-      server.local.to(room).emit('message', message);
+    deliver: (text) => {
+      const room = chatRoom(text.roomId);
+      // The text PostgreSQL wrote, framed once for the room's sockets here (local only: see RawJson).
+      server.local.to(room).emit('message', rawJson<Message>(text.json));
       deps.onDelivered?.(adapter.rooms.get(room)?.size ?? 0);
     },
     lastSeq: async (roomId) => {
       await subscriptions.subscribe(redisKeys.roomChannel(roomId), onPayload);
       return store.rooms.lastSeq(roomId);
     },
-    fetch: (roomId, after, before) => store.messages.page(roomId, { after, before, limit: 100 }),
+    fetch: async (roomId, after, before) => (await store.messages.page(roomId, { after, before, limit: 100 })).map((m) => MessageText.fromMessage(m)),
     onForget: (roomId) => {
       subscriptions.unsubscribe(redisKeys.roomChannel(roomId)).catch((err: unknown) => log.warn({ err: safeError(err), roomId }, 'could not leave a room channel'));
     },
@@ -98,7 +101,7 @@ export function createMessageFanout(deps: MessageFanoutDeps): MessageFanout {
 
   return {
     committed(messages) {
-      for (const { message } of messages) sequencer.push(message);
+      for (const text of messages) sequencer.push(text);
       publishMessages(redis, deps.origin, messages).catch((err: unknown) => {
         // Stored and acknowledged; other replicas read them from PostgreSQL when the next message shows the gap.
         log.warn({ err: safeError(err), messages: messages.length }, 'could not publish committed messages');

@@ -1,8 +1,9 @@
-import { AppError, messageSendPayloadSchema, parseCommand, parseOrThrow, typingPayloadSchema } from '@chat/contract';
+import { AppError, messageSendPayloadSchema, parseCommand, parseOrThrow, typingPayloadSchema, type Message } from '@chat/contract';
 import { chatRoom } from '@chat/runtime';
 import type { CommandRunner } from '../commands/command.handler.js';
 import { isRateLimited } from '../ratelimit/rate-limits.js';
 import { eventListener, type AckContext, type EventListenerEntry } from '../socket/ack.js';
+import { rawJson } from '../socket/raw-json.js';
 import type { GatewaySocket } from '../socket/types.js';
 import type { TypingTracker } from '../typing/typing.tracker.js';
 import type { MessagePath } from './message.path.js';
@@ -30,8 +31,9 @@ export function messageEventListeners(ctx: AckContext, deps: MessageHandlerDeps)
     // a repeated clientId returns the stored one and broadcasts nothing.
     const result = await deps.messages.send({ roomId, content, sender: user, clientId });
     if (result.ok) {
-      deps.onSent?.(socket, roomId, result.message.seq);
-      return { message: result.message };
+      deps.onSent?.(socket, roomId, result.seq);
+      // The stored text as is (socket/raw-json.ts), as the room's sockets get it.
+      return { message: rawJson<Message>(result.json) };
     }
     // At the limit, a retry after a lost ack still gets the message it stored.
     const earlier = isRateLimited(result.error) ? await deps.messages.sentByClient(roomId, user.id, clientId) : undefined;

@@ -23,7 +23,7 @@ function setup(options: { lastSeq?: number; stored?: Message[]; gapTimeoutMs?: n
   const stored = new Map((options.stored ?? []).map((m) => [m.seq, m]));
   const fetches: [number, number][] = [];
   let failures = options.failFetches ?? 0;
-  const sequencer = new RoomSequencer({
+  const sequencer = new RoomSequencer<Message>({
     logger: createLogger({ service: 'test', level: 'silent' }),
     gapTimeoutMs: options.gapTimeoutMs ?? 20,
     deliver: (m) => delivered.push(m.seq),
@@ -37,7 +37,7 @@ function setup(options: { lastSeq?: number; stored?: Message[]; gapTimeoutMs?: n
   return { sequencer, delivered, fetches, stored };
 }
 
-let active: RoomSequencer | undefined;
+let active: RoomSequencer<Message> | undefined;
 afterEach(() => active?.stop());
 
 describe('RoomSequencer', () => {
@@ -45,7 +45,7 @@ describe('RoomSequencer', () => {
     let release: () => void = () => undefined;
     const delivered: number[] = [];
     const stored = [1, 2, 3, 4].map((seq) => message(seq));
-    const sequencer = new RoomSequencer({
+    const sequencer = new RoomSequencer<Message>({
       logger: createLogger({ service: 'test', level: 'silent' }),
       gapTimeoutMs: 5,
       deliver: (m) => delivered.push(m.seq),

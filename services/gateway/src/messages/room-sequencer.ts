@@ -1,16 +1,21 @@
-import type { Message } from '@chat/contract';
 import { safeError, type Logger } from '@chat/runtime';
 
-export interface RoomSequencerOptions {
+/** What the sequencer reads of a message. */
+export interface Sequenced {
+  roomId: string;
+  seq: number;
+}
+
+export interface RoomSequencerOptions<M extends Sequenced> {
   /** Hands a message to this replica's sockets in the room. */
-  deliver: (message: Message) => void;
+  deliver: (message: M) => void;
   /**
    * The room's last stored seq, read after its first local socket joined (and after its
    * channel is subscribed: whatever is committed later arrives on the channel).
    */
   lastSeq: (roomId: string) => Promise<number>;
   /** Stored messages with `after < seq < before`, ascending (at most a page). */
-  fetch: (roomId: string, after: number, before: number) => Promise<Message[]>;
+  fetch: (roomId: string, after: number, before: number) => Promise<M[]>;
   /** How long a missing seq is waited for on the wire before it is read from PostgreSQL. */
   gapTimeoutMs: number;
   /** A room is no longer tracked (its last local socket left, or tracking it failed): stop reading its channel. */
@@ -21,13 +26,13 @@ export interface RoomSequencerOptions {
 /** Rooms whose last seq a resync reads at once. */
 const RESYNC_CONCURRENCY = 16;
 
-interface RoomState {
+interface RoomState<M extends Sequenced> {
   /** The seq to deliver next; undefined until the room's last seq is known. */
   next: number | undefined;
   /** Resolves to the last seq delivered before tracking began. */
   ready: Promise<number>;
   /** Messages that arrived ahead of `next`, by seq. */
-  ahead: Map<number, Message>;
+  ahead: Map<number, M>;
   /** The highest seq known to be stored (a resync read it): what lies between `next` and it is read from PostgreSQL. */
   known: number;
   gapTimer: NodeJS.Timeout | undefined;
@@ -45,11 +50,11 @@ interface RoomState {
  * gaps. A message at or below what was delivered is a copy and is dropped.
  * Only rooms with a socket on this replica are tracked.
  */
-export class RoomSequencer {
-  private readonly rooms = new Map<string, RoomState>();
+export class RoomSequencer<M extends Sequenced> {
+  private readonly rooms = new Map<string, RoomState<M>>();
   private readonly log: Logger;
 
-  constructor(private readonly options: RoomSequencerOptions) {
+  constructor(private readonly options: RoomSequencerOptions<M>) {
     this.log = options.logger.child({ module: 'sequencer' });
   }
 
@@ -61,7 +66,7 @@ export class RoomSequencer {
   track(roomId: string): Promise<number> {
     const known = this.rooms.get(roomId);
     if (known) return known.next === undefined ? known.ready : Promise.resolve(known.next - 1);
-    const state: RoomState = { next: undefined, ready: Promise.resolve(0), ahead: new Map(), known: 0, gapTimer: undefined, filling: false };
+    const state: RoomState<M> = { next: undefined, ready: Promise.resolve(0), ahead: new Map(), known: 0, gapTimer: undefined, filling: false };
     state.ready = this.options.lastSeq(roomId).then(
       (last) => {
         if (this.rooms.get(roomId) === state) {
@@ -80,7 +85,7 @@ export class RoomSequencer {
   }
 
   /** A stored message, from this replica's commits or from the channel. */
-  push(message: Message): void {
+  push(message: M): void {
     const state = this.rooms.get(message.roomId);
     if (!state) return;
     if (state.next === undefined) {
@@ -144,7 +149,7 @@ export class RoomSequencer {
     return { rooms: this.rooms.size, waiting };
   }
 
-  private drain(roomId: string, state: RoomState): void {
+  private drain(roomId: string, state: RoomState<M>): void {
     if (state.next === undefined) return;
     for (const seq of state.ahead.keys()) if (seq < state.next) state.ahead.delete(seq);
     let message = state.ahead.get(state.next);
@@ -164,7 +169,7 @@ export class RoomSequencer {
   }
 
   /** Reads the missing seqs from PostgreSQL; what still cannot be found is skipped, so delivery never stalls. */
-  private async fill(roomId: string, state: RoomState): Promise<void> {
+  private async fill(roomId: string, state: RoomState<M>): Promise<void> {
     state.gapTimer = undefined;
     state.filling = true;
     try {

@@ -1,0 +1,75 @@
+import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
+
+/**
+ * A value that goes on the wire as the JSON text it holds (a message as PostgreSQL wrote it), not
+ * re-encoded. Only this gateway's encoder knows it: use it in events to local sockets
+ * (`server.local`, a socket's own emit) and in acks, never in a broadcast the Redis adapter
+ * carries to other replicas.
+ */
+export class RawJson {
+  constructor(readonly json: string) {}
+}
+
+/** `json` in the place of a `T` (a handler's result, an event's payload), written as is. */
+export const rawJson = <T>(json: string): T => new RawJson(json) as unknown as T;
+
+const write = (value: unknown): string | undefined => (value instanceof RawJson ? value.json : JSON.stringify(value));
+
+/** An object with a RawJson among its own values, written key by key; undefined when it has none. */
+function writeObject(value: object): string | undefined {
+  const entries = Object.entries(value);
+  if (!entries.some(([, v]) => v instanceof RawJson)) return undefined;
+  const parts: string[] = [];
+  for (const [key, v] of entries) {
+    const text = write(v);
+    // As JSON.stringify: a key whose value has no JSON form (undefined, a function) is left out.
+    if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** A packet's arguments with RawJson in them (as an argument, or a value of an argument), else undefined. */
+function writeArguments(data: unknown[]): string | undefined {
+  let found = false;
+  const parts = data.map((arg) => {
+    if (arg instanceof RawJson) {
+      found = true;
+      return arg.json;
+    }
+    if (arg !== null && typeof arg === 'object' && !Array.isArray(arg)) {
+      const text = writeObject(arg);
+      if (text !== undefined) {
+        found = true;
+        return text;
+      }
+    }
+    // As JSON.stringify writes an array: no JSON form is null.
+    return JSON.stringify(arg) ?? 'null';
+  });
+  return found ? `[${parts.join(',')}]` : undefined;
+}
+
+/**
+ * Socket.IO's encoder, writing RawJson values as their text: a message event is built from the
+ * stored text (`2["message",{…}]`) once per room, and a send's ack (`{ok: true, message: {…}}`)
+ * likewise, where the stock encoder would stringify the parsed message again. Every other packet
+ * is the stock encoder's.
+ */
+class RawJsonEncoder extends Encoder {
+  override encode(packet: Packet): ReturnType<Encoder['encode']> {
+    if ((packet.type === PacketType.EVENT || packet.type === PacketType.ACK) && Array.isArray(packet.data)) {
+      // A packet with RawJson in it carries no binary (a message is text), so it is one string.
+      const body = writeArguments(packet.data as unknown[]);
+      if (body !== undefined) {
+        let head = String(packet.type);
+        if (packet.nsp && packet.nsp !== '/') head += `${packet.nsp},`;
+        if (packet.id !== undefined && packet.id !== null) head += String(packet.id);
+        return [head + body];
+      }
+    }
+    return super.encode(packet);
+  }
+}
+
+/** The `parser` option of the gateway's Socket.IO server (clients keep the stock parser: the wire is the same). */
+export const rawJsonParser = { Encoder: RawJsonEncoder, Decoder };
