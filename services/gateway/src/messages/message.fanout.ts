@@ -68,14 +68,21 @@ export function createMessageFanout(deps: MessageFanoutDeps): MessageFanout {
     }
   };
 
+  /** Each tracked room's Socket.IO room and its local broadcast operator (which emit does not change), made once. */
+  const targets = new Map<string, { room: string; sockets: ReturnType<GatewayServer['local']['to']> }>();
   const sequencer = new RoomSequencer<MessageText>({
     logger: deps.logger,
     gapTimeoutMs: deps.gapTimeoutMs,
     deliver: (text) => {
-      const room = chatRoom(text.roomId);
+      let target = targets.get(text.roomId);
+      if (!target) {
+        const room = chatRoom(text.roomId);
+        target = { room, sockets: server.local.to(room) };
+        targets.set(text.roomId, target);
+      }
       // The text PostgreSQL wrote, framed once for the room's sockets here (local only: see RawJson).
-      server.local.to(room).emit('message', rawJson<Message>(text.json));
-      deps.onDelivered?.(adapter.rooms.get(room)?.size ?? 0);
+      target.sockets.emit('message', rawJson<Message>(text.json));
+      deps.onDelivered?.(adapter.rooms.get(target.room)?.size ?? 0);
     },
     lastSeq: async (roomId) => {
       await subscriptions.subscribe(redisKeys.roomChannel(roomId), onPayload);
@@ -83,6 +90,7 @@ export function createMessageFanout(deps: MessageFanoutDeps): MessageFanout {
     },
     fetch: async (roomId, after, before) => (await store.messages.page(roomId, { after, before, limit: 100 })).map((m) => MessageText.fromMessage(m)),
     onForget: (roomId) => {
+      targets.delete(roomId);
       subscriptions.unsubscribe(redisKeys.roomChannel(roomId)).catch((err: unknown) => log.warn({ err: safeError(err), roomId }, 'could not leave a room channel'));
     },
   });

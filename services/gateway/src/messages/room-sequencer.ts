@@ -93,6 +93,12 @@ export class RoomSequencer<M extends Sequenced> {
       return;
     }
     if (message.seq < state.next) return;
+    if (message.seq === state.next && state.ahead.size === 0) {
+      // The usual case: the next one, nothing waiting.
+      state.next += 1;
+      this.options.deliver(message);
+      return;
+    }
     state.ahead.set(message.seq, message);
     this.drain(message.roomId, state);
   }

@@ -16,16 +16,23 @@ export const rawJson = <T>(json: string): T => new RawJson(json) as unknown as T
 const write = (value: unknown): string | undefined => (value instanceof RawJson ? value.json : JSON.stringify(value));
 
 /** An object with a RawJson among its own values, written key by key; undefined when it has none. */
-function writeObject(value: object): string | undefined {
-  const entries = Object.entries(value);
-  if (!entries.some(([, v]) => v instanceof RawJson)) return undefined;
-  const parts: string[] = [];
-  for (const [key, v] of entries) {
-    const text = write(v);
-    // As JSON.stringify: a key whose value has no JSON form (undefined, a function) is left out.
-    if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
+function writeObject(value: Record<string, unknown>): string | undefined {
+  let found = false;
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && value[key] instanceof RawJson) {
+      found = true;
+      break;
+    }
   }
-  return `{${parts.join(',')}}`;
+  if (!found) return undefined;
+  let text = '';
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const written = write(value[key]);
+    // As JSON.stringify: a key whose value has no JSON form (undefined, a function) is left out.
+    if (written !== undefined) text += `${text === '' ? '' : ','}${JSON.stringify(key)}:${written}`;
+  }
+  return `{${text}}`;
 }
 
 /** A packet's arguments with RawJson in them (as an argument, or a value of an argument), else undefined. */
@@ -37,7 +44,7 @@ function writeArguments(data: unknown[]): string | undefined {
       return arg.json;
     }
     if (arg !== null && typeof arg === 'object' && !Array.isArray(arg)) {
-      const text = writeObject(arg);
+      const text = writeObject(arg as Record<string, unknown>);
       if (text !== undefined) {
         found = true;
         return text;
