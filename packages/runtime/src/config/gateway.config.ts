@@ -27,7 +27,7 @@ export const gatewayShape = {
   REPLICA_ID: env.optionalString(),
   PRESENCE_TTL: env.seconds('10s'),
   MAX_HTTP_BUFFER_SIZE: env.int(64 * 1024),
-  COMMIT_DELAY_MS: env.int(2, 0, 1000),
+  COMMIT_DELAY_MS: env.int(5, 0, 1000),
   MAX_SOCKETS_PER_USER: env.int(20, 1),
 };
 
