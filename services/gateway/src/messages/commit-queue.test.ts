@@ -99,6 +99,33 @@ describe('group commit', () => {
     }
   });
 
+  it('admits a lone send after a quiet spell at the end of the turn, without waiting for company', async () => {
+    const admitted: number[] = [];
+    const { queue, batches } = probe({ maxDelayMs: 60_000, admit: async (drafts) => (admitted.push(drafts.length), drafts.map(() => undefined)) });
+    const room = await createRoom();
+    const sent = queue.submit(chat(room, 1));
+    // Two more in the same turn go with it; nothing waits the minute.
+    const more = [2, 3].map((i) => queue.submit(chat(room, i)));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(admitted).toEqual([3]);
+    expect((await Promise.all([sent, ...more])).every((r) => r.ok)).toBe(true);
+    expect(batches.map((b) => b.length)).toEqual([3]);
+  });
+
+  it('waits for company while sends keep coming within the window', async () => {
+    const { queue, batches } = probe({ maxDelayMs: 40 });
+    const room = await createRoom();
+    const sent: Promise<AppendResult>[] = [];
+    for (let i = 0; i < 24; i++) {
+      sent.push(queue.submit(chat(room, i)));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect((await Promise.all(sent)).every((r) => r.ok)).toBe(true);
+    // The first few go alone (the queue learns the pace), then each batch holds several sends.
+    expect(batches.length).toBeLessThan(16);
+    expect(Math.max(...batches.map((b) => b.length))).toBeGreaterThan(3);
+  });
+
   it('never writes two batches of one room at once, and keeps each room in submission order', async () => {
     const { queue, batches, overlaps } = probe({ maxDelayMs: 0, maxBatchSize: 3 });
     const rooms = [await createRoom(), await createRoom()];

@@ -19,7 +19,11 @@ export interface CommitQueueOptions {
    */
   onCommitted: (drafts: MessageDraft[], results: AppendResult[]) => void;
   logger: Logger;
-  /** Longest a send waits for company before it is admitted (and then stored). */
+  /**
+   * Longest a send waits for company before it is admitted (and then stored). It waits only while
+   * sends come closer together than this (on average); a send after a quiet spell goes at the end
+   * of the event loop's turn, with whatever arrived in that turn, and no timer.
+   */
   maxDelayMs: number;
   maxBatchSize: number;
   /** Batches written at once; batches never share a room, so each room's order holds. */
@@ -57,6 +61,10 @@ export class CommitQueue {
   /** Sends in the batches being written. */
   private writing = 0;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  /** When the last send arrived (ms, monotonic), and the recent gap between sends (a moving average). */
+  private lastArrival = Number.NEGATIVE_INFINITY;
+  private recentGapMs = Number.POSITIVE_INFINITY;
   private closing: Promise<void> | undefined;
   private readonly log: Logger;
 
@@ -68,9 +76,26 @@ export class CommitQueue {
     if (this.closing) return Promise.reject(new AppError('unavailable', 'this gateway is shutting down; send again'));
     return new Promise((resolve, reject) => {
       this.arriving.push({ draft, resolve, reject });
-      if (this.arriving.length >= this.options.maxBatchSize || this.options.maxDelayMs === 0) this.admitArrived();
-      else this.timer ??= setTimeout(() => this.admitArrived(), this.options.maxDelayMs);
+      const { maxDelayMs, maxBatchSize } = this.options;
+      const recentGapMs = this.noteArrival();
+      if (this.arriving.length >= maxBatchSize || maxDelayMs === 0) this.admitArrived();
+      else if (this.timer === undefined && this.immediate === undefined) {
+        // Company is worth waiting for only when sends come within the window; otherwise the wait
+        // would cost a timer's wake-up and the delay, and bring nobody.
+        if (recentGapMs < maxDelayMs) this.timer = setTimeout(() => this.admitArrived(), maxDelayMs);
+        else this.immediate = setImmediate(() => this.admitArrived());
+      }
     });
+  }
+
+  /** Takes in a send's arrival; returns the recent gap between sends, in ms. */
+  private noteArrival(): number {
+    const now = performance.now();
+    // A quiet spell counts as four windows at most, so the average follows a burst after it within a few sends.
+    const gap = Math.min(now - this.lastArrival, 4 * this.options.maxDelayMs);
+    this.lastArrival = now;
+    this.recentGapMs = this.recentGapMs === Number.POSITIVE_INFINITY ? gap : this.recentGapMs * 0.75 + gap * 0.25;
+    return this.recentGapMs;
   }
 
   /** Sends accepted and not yet answered: being admitted, waiting for a batch, or in one being written. */
@@ -94,6 +119,8 @@ export class CommitQueue {
   private admitArrived(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearImmediate(this.immediate);
+    this.immediate = undefined;
     if (this.arriving.length === 0) return;
     const group = this.arriving;
     this.arriving = [];
