@@ -21,7 +21,7 @@ export interface CommitQueueOptions {
   logger: Logger;
   /**
    * Longest a send waits for company before it is admitted (and then stored). It waits only while
-   * sends come closer together than this (on average); a send after a quiet spell goes at the end
+   * sends come less than twice this apart (on average); a send after a quiet spell goes at the end
    * of the event loop's turn, with whatever arrived in that turn, and no timer.
    */
   maxDelayMs: number;
@@ -80,9 +80,10 @@ export class CommitQueue {
       const recentGapMs = this.noteArrival();
       if (this.arriving.length >= maxBatchSize || maxDelayMs === 0) this.admitArrived();
       else if (this.timer === undefined && this.immediate === undefined) {
-        // Company is worth waiting for only when sends come within the window; otherwise the wait
-        // would cost a timer's wake-up and the delay, and bring nobody.
-        if (recentGapMs < maxDelayMs) this.timer = setTimeout(() => this.admitArrived(), maxDelayMs);
+        // Company is worth waiting for when at least one more send is likely within the window
+        // (sends come less than two windows apart); otherwise the wait would cost a timer's wake-up
+        // and the delay, and most likely bring nobody.
+        if (recentGapMs < 2 * maxDelayMs) this.timer = setTimeout(() => this.admitArrived(), maxDelayMs);
         else this.immediate = setImmediate(() => this.admitArrived());
       }
     });
