@@ -21,7 +21,7 @@ export interface CommitQueueOptions {
   logger: Logger;
   /**
    * Longest a send waits for company before it is admitted (and then stored). It waits only while
-   * sends come less than twice this apart (on average); a send after a quiet spell goes at the end
+   * sends come less than three times this apart (on average); a send after a quiet spell goes at the end
    * of the event loop's turn, with whatever arrived in that turn, and no timer.
    */
   maxDelayMs: number;
@@ -80,10 +80,11 @@ export class CommitQueue {
       const recentGapMs = this.noteArrival();
       if (this.arriving.length >= maxBatchSize || maxDelayMs === 0) this.admitArrived();
       else if (this.timer === undefined && this.immediate === undefined) {
-        // Company is worth waiting for when at least one more send is likely within the window
-        // (sends come less than two windows apart); otherwise the wait would cost a timer's wake-up
-        // and the delay, and most likely bring nobody.
-        if (recentGapMs < 2 * maxDelayMs) this.timer = setTimeout(() => this.admitArrived(), maxDelayMs);
+        // Company is worth waiting for when sends come less than three windows apart (a third of a
+        // send or more is expected in the window: measured, the point where sharing the rate-limit
+        // call and the commit outweighs the timer's wake-up); slower than that, the wait would cost
+        // the wake-up and the delay and most likely bring nobody.
+        if (recentGapMs < 3 * maxDelayMs) this.timer = setTimeout(() => this.admitArrived(), maxDelayMs);
         else this.immediate = setImmediate(() => this.admitArrived());
       }
     });
@@ -92,8 +93,8 @@ export class CommitQueue {
   /** Takes in a send's arrival; returns the recent gap between sends, in ms. */
   private noteArrival(): number {
     const now = performance.now();
-    // A quiet spell counts as four windows at most, so the average follows a burst after it within a few sends.
-    const gap = Math.min(now - this.lastArrival, 4 * this.options.maxDelayMs);
+    // A quiet spell counts as six windows at most, so the average follows a burst after it within a few sends.
+    const gap = Math.min(now - this.lastArrival, 6 * this.options.maxDelayMs);
     this.lastArrival = now;
     this.recentGapMs = this.recentGapMs === Number.POSITIVE_INFINITY ? gap : this.recentGapMs * 0.75 + gap * 0.25;
     return this.recentGapMs;
