@@ -1,5 +1,8 @@
 import type { Message } from './rest.js';
 
+/** Where a MessageText keeps its parsed message (not enumerable: a MessageText compares by its text). */
+const PARSED = Symbol('parsed');
+
 /**
  * A message as JSON text, with the two fields delivery needs (its room and `seq`) read off the
  * text, and parsed only if something asks for the whole message. The services write a message's
@@ -8,9 +11,6 @@ import type { Message } from './rest.js';
  * parsing it and writing it again for each room and each ack was a tenth of a gateway's own work
  * in fan-out.
  */
-/** Where a MessageText keeps its parsed message (not enumerable: a MessageText compares by its text). */
-const PARSED = Symbol('parsed');
-
 export class MessageText {
   constructor(
     readonly json: string,
