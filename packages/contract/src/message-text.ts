@@ -1,4 +1,5 @@
 import type { Message } from './rest.js';
+import { parseJsonOrUndefined } from './validation.js';
 
 /** Where a MessageText keeps its parsed message (not enumerable: a MessageText compares by its text). */
 const PARSED = Symbol('parsed');
@@ -105,13 +106,7 @@ export function splitMessageTexts(text: string): MessageText[] | undefined {
 export function readMessageTexts(text: string): MessageText[] | undefined {
   const split = splitMessageTexts(text);
   if (split) return split;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    if (err instanceof SyntaxError) return undefined;
-    throw err;
-  }
+  const parsed = parseJsonOrUndefined(text);
   if (!Array.isArray(parsed) || !parsed.every(isMessageLike)) return undefined;
   return parsed.map((m: Message) => MessageText.fromMessage(m));
 }

@@ -12,6 +12,16 @@ export function describeZodError(error: z.ZodError): string {
   return path ? `${path}: ${issue.message}` : issue.message;
 }
 
+/** `text` parsed as JSON, or undefined when it is not JSON (what a reader of a channel ignores). */
+export function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    if (err instanceof SyntaxError) return undefined;
+    throw err;
+  }
+}
+
 /** Parses `input` with `schema`, throwing a `validation` AppError that names the field. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);

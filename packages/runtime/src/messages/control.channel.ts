@@ -1,4 +1,4 @@
-import { sessionEndReasonSchema } from '@chat/contract';
+import { parseJsonOrUndefined, sessionEndReasonSchema } from '@chat/contract';
 import { z } from 'zod';
 import type { RedisClient } from '../redis/client.js';
 import { redisKeys } from '../redis/keys.js';
@@ -25,11 +25,6 @@ export async function publishControl(redis: Pick<RedisClient, 'spublish'>, event
 
 /** The event of a control payload, or undefined when it is not one. */
 export function decodeControl(payload: string): ControlEvent | undefined {
-  try {
-    const parsed = controlEventSchema.safeParse(JSON.parse(payload));
-    return parsed.success ? parsed.data : undefined;
-  } catch (err) {
-    if (err instanceof SyntaxError) return undefined;
-    throw err;
-  }
+  const parsed = controlEventSchema.safeParse(parseJsonOrUndefined(payload));
+  return parsed.success ? parsed.data : undefined;
 }

@@ -1,4 +1,4 @@
-import { readMessageTexts, type AiDeltaEvent, type MessageText } from '@chat/contract';
+import { parseJsonOrUndefined, readMessageTexts, type AiDeltaEvent, type MessageText } from '@chat/contract';
 import type { RedisClient } from '../redis/client.js';
 import { redisKeys } from '../redis/keys.js';
 
@@ -92,13 +92,7 @@ export function decodeRoomPayload(payload: string): { origin: string; event: Roo
     const messages = readMessageTexts(body);
     return messages ? { origin, event: { kind, messages } } : undefined;
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch (err) {
-    if (err instanceof SyntaxError) return undefined;
-    throw err;
-  }
+  const parsed = parseJsonOrUndefined(body);
   if (kind === 'delta' && isDelta(parsed)) return { origin, event: { kind, delta: parsed } };
   if (kind === 'leave' && isLeave(parsed)) return { origin, event: { kind, leave: { roomId: parsed.roomId, userId: parsed.userId } } };
   return undefined;
