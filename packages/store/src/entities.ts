@@ -19,6 +19,9 @@ export const UserEntity = defineEntity({
 });
 export type UserRow = InferEntity<typeof UserEntity>;
 
+/** A room's member count as SQL, for the room aliased `alias` (the entity's formula and hand-written reads). */
+export const memberCountSql = (alias: string): string => `(select count(*)::int from memberships m where m.room_id = ${alias}.id)`;
+
 export const RoomEntity = defineEntity({
   name: 'Room',
   tableName: 'rooms',
@@ -31,7 +34,7 @@ export const RoomEntity = defineEntity({
     /** The highest `seq` stored in this room; the row lock on it serialises writers (messages/). */
     lastSeq: p.bigint('number').default(0),
     /** Read with the room, never written. */
-    memberCount: p.integer().formula((alias) => `(select count(*)::int from memberships m where m.room_id = ${alias}.id)`),
+    memberCount: p.integer().formula((alias) => memberCountSql(`${alias}`)),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

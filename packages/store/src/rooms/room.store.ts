@@ -1,6 +1,6 @@
 import { AppError, type Role, type Room, type UserRef } from '@chat/contract';
 import { entityManager } from '../context.js';
-import { MembershipEntity, RoomEntity, UserEntity, type RoomRow } from '../entities.js';
+import { MembershipEntity, memberCountSql, RoomEntity, UserEntity, type RoomRow } from '../entities.js';
 import type { MessageDb } from '../messages/message.db.js';
 import { findLastSeq } from '../messages/message.history.js';
 import { storedMessage, type StoredMessage } from '../messages/message.store.js';
@@ -69,7 +69,7 @@ interface RoomForMemberRow {
 /** The room (its member count as RoomEntity's formula counts it) and whether the user is a member. */
 const ROOM_FOR_MEMBER = `
   select r.id, r.name, r.description, r.owner_id, r.created_at,
-         (select count(*)::int from memberships m where m.room_id = r.id) as member_count,
+         ${memberCountSql('r')} as member_count,
          exists (select 1 from memberships m where m.room_id = r.id and m.user_id = $2) as member
     from rooms r where r.id = $1`;
 

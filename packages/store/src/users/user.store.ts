@@ -18,14 +18,8 @@ export const toUser = (row: Pick<UserRow, 'id' | 'username' | 'createdAt'>): Use
   createdAt: row.createdAt.toISOString(),
 });
 
-interface UserSqlRow {
-  id: string;
-  username: string;
-  created_at: Date;
-}
-
-const USER_COLUMNS = 'id, username, created_at';
-const fromSql = (row: UserSqlRow): User => ({ id: row.id, username: row.username, createdAt: row.created_at.toISOString() });
+/** The columns `toUser` reads, named as it reads them. */
+const USER_COLUMNS = 'id, username, created_at as "createdAt"';
 
 export interface UserStore {
   /** Inserts a user; a name taken in any letter case is a `conflict` (the unique index decides races). */
@@ -70,18 +64,18 @@ export function createUserStore(orm: Orm, db: MessageDb): UserStore {
     // The handshake (an account still live) and every room:join (the room's online users) ask these:
     // prepared statements on the message path's pool, no entities.
     async findById(id) {
-      const [row] = await db.query<UserSqlRow>('chat_user_by_id', `select ${USER_COLUMNS} from users where id = $1 and deleted_at is null`, [id]);
-      return row ? fromSql(row) : undefined;
+      const [row] = await db.query<Pick<UserRow, 'id' | 'username' | 'createdAt'>>('chat_user_by_id', `select ${USER_COLUMNS} from users where id = $1 and deleted_at is null`, [id]);
+      return row ? toUser(row) : undefined;
     },
 
     async findByIds(ids) {
       if (ids.length === 0) return [];
-      const rows = await db.query<UserSqlRow>(
+      const rows = await db.query<Pick<UserRow, 'id' | 'username' | 'createdAt'>>(
         'chat_users_by_ids',
         `select ${USER_COLUMNS} from users where id = any($1::uuid[]) and deleted_at is null order by username`,
         [[...ids]],
       );
-      return rows.map(fromSql);
+      return rows.map(toUser);
     },
 
     async delete(id) {
