@@ -15,16 +15,18 @@ export const rawJson = <T>(json: string): T => new RawJson(json) as unknown as T
 
 const write = (value: unknown): string | undefined => (value instanceof RawJson ? value.json : JSON.stringify(value));
 
-/** An object with a RawJson among its own values, written key by key; undefined when it has none. */
-function writeObject(value: Record<string, unknown>): string | undefined {
-  let found = false;
-  for (const key in value) {
-    if (Object.hasOwn(value, key) && value[key] instanceof RawJson) {
-      found = true;
-      break;
-    }
-  }
-  if (!found) return undefined;
+const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** Whether an argument is a RawJson or holds one among its own values. */
+function holdsRawJson(arg: unknown): boolean {
+  if (arg instanceof RawJson) return true;
+  if (!isPlainObject(arg)) return false;
+  for (const key in arg) if (Object.hasOwn(arg, key) && arg[key] instanceof RawJson) return true;
+  return false;
+}
+
+/** An object written key by key, its RawJson values as their text. */
+function writeObject(value: Record<string, unknown>): string {
   let text = '';
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;
@@ -35,25 +37,15 @@ function writeObject(value: Record<string, unknown>): string | undefined {
   return `{${text}}`;
 }
 
-/** A packet's arguments with RawJson in them (as an argument, or a value of an argument), else undefined. */
+/**
+ * A packet's arguments with RawJson in them (as an argument, or a value of an argument), else
+ * undefined: a packet without one is left to the stock encoder, written once.
+ */
 function writeArguments(data: unknown[]): string | undefined {
-  let found = false;
-  const parts = data.map((arg) => {
-    if (arg instanceof RawJson) {
-      found = true;
-      return arg.json;
-    }
-    if (arg !== null && typeof arg === 'object' && !Array.isArray(arg)) {
-      const text = writeObject(arg as Record<string, unknown>);
-      if (text !== undefined) {
-        found = true;
-        return text;
-      }
-    }
-    // As JSON.stringify writes an array: no JSON form is null.
-    return JSON.stringify(arg) ?? 'null';
-  });
-  return found ? `[${parts.join(',')}]` : undefined;
+  if (!data.some(holdsRawJson)) return undefined;
+  // As JSON.stringify writes an array: an argument with no JSON form is null.
+  const parts = data.map((arg) => (arg instanceof RawJson ? arg.json : holdsRawJson(arg) ? writeObject(arg as Record<string, unknown>) : (JSON.stringify(arg) ?? 'null')));
+  return `[${parts.join(',')}]`;
 }
 
 /**
