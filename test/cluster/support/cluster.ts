@@ -50,15 +50,20 @@ export async function startChatCluster(
     connectTo: async (replicaId, token, options = {}) => {
       // nginx sends a new session to the gateway with the fewest active connections in
       // its pool, where only WebSocket sessions stay (a polling session's later requests
-      // go to its owner's own upstream). Holding misses open, plus a WebSocket as
-      // ballast for a polling miss, moves that choice along until the target is hit.
+      // go to its owner's own upstream). Holding WebSocket misses open, and a WebSocket as
+      // ballast in place of a polling miss, moves that choice along until the target is hit.
+      // A polling miss holds nothing in that pool, so it is closed at once: it would only
+      // hold one more of the user's places under MAX_SOCKETS_PER_USER.
       const misses: ChatSocket[] = [];
       try {
         for (let attempt = 0; attempt < 30; attempt++) {
           const socket = await connect(url, token, options);
           if (replicaOf(socket) === replicaId) return socket;
-          misses.push(socket);
-          if (socket.io.engine.transport.name !== 'websocket') misses.push(await connect(url, token));
+          if (socket.io.engine.transport.name === 'websocket') misses.push(socket);
+          else {
+            socket.close();
+            misses.push(await connect(url, token));
+          }
         }
       } finally {
         for (const socket of misses) socket.close();
